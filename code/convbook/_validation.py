@@ -1,0 +1,146 @@
+"""Input checks shared by the package's public functions.
+
+Each check raises a ``ValueError`` that says what was expected and what
+came, so a reader never meets a cryptic traceback from deep inside OpenCV
+or PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _describe(array: np.ndarray) -> str:
+    return f"an array of shape {array.shape} and dtype {array.dtype}"
+
+
+def as_image(image, *, name: str = "image") -> np.ndarray:
+    """Return ``image`` as a finite, non-empty 2-D float32 array.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        A grayscale image.
+    name : str
+        How the argument is called in error messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, W), float32
+
+    Raises
+    ------
+    ValueError
+        If ``image`` is not 2-D (for example a 3-D colour array), is empty,
+        is not numeric, or holds NaN or infinite values.
+    """
+    array = np.asarray(image)
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    ):
+        raise ValueError(f"{name} must be a numeric array, got {_describe(array)}")
+    if array.ndim == 3 and array.shape[-1] in (3, 4):
+        raise ValueError(
+            f"{name} must be a 2-D grayscale array (H, W), got a 3-D colour "
+            f"array of shape {array.shape}; convert it with "
+            "convbook.load_grayscale or cv2.cvtColor first"
+        )
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D grayscale array (H, W), got {array.ndim}-D "
+            f"{_describe(array)}"
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    array = array.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(
+            f"{name} must hold finite values only, got "
+            f"{int(np.isnan(array).sum())} NaN and "
+            f"{int(np.isinf(array).sum())} infinite values"
+        )
+    return array
+
+
+def as_filters(filters, *, name: str = "filters") -> np.ndarray:
+    """Return ``filters`` as a finite float32 stack of 2-D kernels.
+
+    Parameters
+    ----------
+    filters : array_like, shape (n, kh, kw) or (kh, kw)
+        A stack of kernels, or one kernel.
+    name : str
+        How the argument is called in error messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, kh, kw), float32
+
+    Raises
+    ------
+    ValueError
+        If ``filters`` is neither one 2-D kernel nor a stack of them, is
+        empty, or holds NaN or infinite values.
+    """
+    array = np.asarray(filters)
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    ):
+        raise ValueError(f"{name} must be a numeric array, got {_describe(array)}")
+    if array.ndim == 2:
+        array = array[np.newaxis]
+    if array.ndim != 3:
+        raise ValueError(
+            f"{name} must be one 2-D kernel (kh, kw) or a stack of them "
+            f"(n, kh, kw), got {_describe(np.asarray(filters))}"
+        )
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    array = array.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite values only, got NaN or infinity")
+    return array
+
+
+def check_kernel_fits(image: np.ndarray, kernel_shape: tuple[int, int]) -> None:
+    """Raise ``ValueError`` if a kernel is larger than the image.
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (H, W)
+    kernel_shape : tuple of int, (kh, kw)
+    """
+    height, width = image.shape
+    kh, kw = kernel_shape
+    if kh > height or kw > width:
+        raise ValueError(
+            f"kernel of size {kh}x{kw} is larger than the image of size "
+            f"{height}x{width}; a valid convolution needs kh <= H and kw <= W"
+        )
+
+
+def check_weight(weight) -> None:
+    """Raise ``ValueError`` unless ``weight`` is a tensor (n, 1, kh, kw).
+
+    Parameters
+    ----------
+    weight : torch.Tensor
+        The weight of a convolution with one input channel.
+    """
+    import torch  # only the model needs torch; keep this module light
+
+    if not isinstance(weight, torch.Tensor):
+        raise ValueError(
+            "weight must be a torch.Tensor of shape (n, 1, kh, kw), got "
+            f"{type(weight).__name__}; use torch.from_numpy(filters).unsqueeze(1)"
+        )
+    if weight.ndim != 4 or weight.shape[1] != 1:
+        raise ValueError(
+            "weight must be a tensor of shape (n, 1, kh, kw), got shape "
+            f"{tuple(weight.shape)}"
+        )
+    if not torch.is_floating_point(weight):
+        raise ValueError(
+            f"weight must be a floating-point tensor, got {weight.dtype}; "
+            "use .float() as the lesson's .type(torch.FloatTensor) does"
+        )

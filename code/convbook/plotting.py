@@ -1,0 +1,259 @@
+"""Figures for the book: filters with their weights, images, feature maps.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly, without
+pyplot, and returns it: nothing is shown, no global state is touched, and
+the figure is garbage-collected like any object. In a notebook, end a cell
+with the figure to display it. Each figure has an opaque white background,
+so it stays readable when the site is in dark mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from ._validation import as_filters, as_image
+
+__all__ = [
+    "BOOK_STYLE",
+    "use_book_style",
+    "plot_image",
+    "plot_pixel_values",
+    "plot_filters",
+    "plot_feature_maps",
+]
+
+#: rcParams the book uses for every figure (applied by :func:`use_book_style`).
+BOOK_STYLE: dict[str, object] = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "axes.facecolor": "white",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "image.interpolation": "nearest",
+}
+
+
+def use_book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams.
+
+    Importing :mod:`convbook` changes nothing; a chapter calls this once,
+    explicitly, so that figures it makes with pyplot look like the package's.
+    """
+    mpl.rcParams.update(BOOK_STYLE)
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    # An opaque white face keeps black text readable on a dark page.
+    return Figure(figsize=figsize, facecolor="white", dpi=BOOK_STYLE["figure.dpi"])
+
+
+def plot_image(image, title: str | None = None, *, width: float = 6.0) -> Figure:
+    """Draw a grayscale image, black at 0 and white at 1.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        Gray values in [0, 1].
+    title : str, optional
+    width : float
+        Figure width in inches; the height follows the image's aspect.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    image = as_image(image)
+    height = width * image.shape[0] / image.shape[1] + (0.4 if title else 0.1)
+    fig = _new_figure((width, height))
+    ax = fig.add_subplot(xticks=[], yticks=[])
+    ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_pixel_values(
+    image, top: int, left: int, size: int = 8, *, decimals: int = 2
+) -> Figure:
+    """Draw a small crop of an image with each pixel's value written on it.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        Gray values in [0, 1].
+    top, left : int
+        Row and column of the crop's top-left pixel.
+    size : int
+        The crop is ``size x size`` pixels.
+    decimals : int
+        Decimals shown for each value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    image = as_image(image)
+    height, width = image.shape
+    if not (0 <= top <= height - size and 0 <= left <= width - size and size > 0):
+        raise ValueError(
+            f"a {size}x{size} crop at row {top}, column {left} does not fit in "
+            f"an image of size {height}x{width}"
+        )
+    crop = image[top : top + size, left : left + size]
+    fig = _new_figure((0.62 * size + 0.6, 0.62 * size + 0.6))
+    ax = fig.add_subplot()
+    ax.imshow(crop, cmap="gray", vmin=0.0, vmax=1.0)
+    for row in range(size):
+        for col in range(size):
+            value = crop[row, col]
+            ax.annotate(
+                f"{value:.{decimals}f}",
+                xy=(col, row),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if value > 0.5 else "white",
+            )
+    ax.set_xticks(range(size), [str(left + c) for c in range(size)], fontsize=7)
+    ax.set_yticks(range(size), [str(top + r) for r in range(size)], fontsize=7)
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    fig.tight_layout()
+    return fig
+
+
+def plot_filters(
+    filters, titles: Sequence[str] | None = None, *, panel_size: float = 2.5
+) -> Figure:
+    """Draw filters in gray, each weight written on its cell (the lesson's figure).
+
+    The text is white on negative cells and black otherwise, as in the lesson.
+
+    Parameters
+    ----------
+    filters : array_like, shape (n, kh, kw) or (kh, kw)
+    titles : sequence of str, optional
+        One per filter; ``"Filter 1"``, ``"Filter 2"``, ... by default.
+    panel_size : float
+        Width of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per filter, with ``kh * kw`` text annotations each.
+    """
+    original = np.asarray(filters)
+    stack = as_filters(filters)
+    if original.ndim == 2:
+        original = original[np.newaxis]
+    titles = _titles(titles, len(stack), "Filter")
+    n = len(stack)
+    kh, kw = stack.shape[1:]
+    fig = _new_figure((panel_size * n, panel_size * kh / kw + 0.5))
+    low, high = float(stack.min()), float(stack.max())
+    for i in range(n):
+        ax = fig.add_subplot(1, n, i + 1, xticks=[], yticks=[])
+        ax.imshow(stack[i], cmap="gray", vmin=low, vmax=high if high > low else low + 1)
+        ax.set_title(titles[i])
+        for row in range(kh):
+            for col in range(kw):
+                value = original[i, row, col]
+                ax.annotate(
+                    _format_weight(value),
+                    xy=(col, row),
+                    ha="center",
+                    va="center",
+                    color="white" if value < 0 else "black",
+                )
+    fig.tight_layout()
+    return fig
+
+
+def plot_feature_maps(
+    maps,
+    titles: Sequence[str] | None = None,
+    *,
+    ncols: int | None = None,
+    cmap: str = "gray",
+    symmetric: bool = False,
+    colorbar: bool = False,
+    panel_width: float = 3.2,
+) -> Figure:
+    """Draw feature maps side by side (the lesson's ``viz_layer``).
+
+    Parameters
+    ----------
+    maps : array_like, shape (n, H, W) or (H, W)
+        The maps, for example the first result of ``feature_maps``.
+    titles : sequence of str, optional
+        One per map; ``"Output 1"``, ``"Output 2"``, ... by default.
+    ncols : int, optional
+        Panels per row; all in one row by default.
+    cmap : str
+        A matplotlib colour map.
+    symmetric : bool
+        If true, every panel shares one colour scale centred on zero,
+        ``[-m, m]`` with ``m`` the largest absolute value, so that equal
+        colours mean equal numbers. Use it with a diverging ``cmap``.
+    colorbar : bool
+        Add one colour bar for all panels (meaningful with ``symmetric``).
+    panel_width : float
+        Width of one panel in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    stack = as_filters(maps, name="maps")
+    n, height, width = stack.shape
+    titles = _titles(titles, n, "Output")
+    ncols = n if ncols is None else max(1, min(int(ncols), n))
+    nrows = -(-n // ncols)
+    title_room = 0.45
+    fig = _new_figure(
+        (
+            panel_width * ncols + (0.9 if colorbar else 0.2),
+            nrows * (panel_width * height / width + title_room) + 0.2,
+        )
+    )
+    if symmetric:
+        limit = float(np.abs(stack).max()) or 1.0
+        scale = {"vmin": -limit, "vmax": limit}
+    else:
+        scale = {}
+    axes = []
+    for i in range(n):
+        ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
+        shown = ax.imshow(stack[i], cmap=cmap, **scale)
+        ax.set_title(titles[i])
+        axes.append(ax)
+    fig.tight_layout()
+    if colorbar:
+        fig.subplots_adjust(right=1 - 0.9 / fig.get_figwidth())
+        cax = fig.add_axes((1 - 0.75 / fig.get_figwidth(), 0.12, 0.12 / fig.get_figwidth(), 0.76))
+        fig.colorbar(shown, cax=cax)
+    return fig
+
+
+def _titles(titles: Sequence[str] | None, n: int, stem: str) -> list[str]:
+    if titles is None:
+        return [f"{stem} {i + 1}" for i in range(n)]
+    titles = list(titles)
+    if len(titles) != n:
+        raise ValueError(f"expected {n} titles, one per panel, got {len(titles)}")
+    return titles
+
+
+def _format_weight(value) -> str:
+    # Integers print as the lesson prints them; other weights get 2 decimals.
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{float(value):.2f}"
