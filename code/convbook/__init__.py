@@ -16,6 +16,7 @@ from .plotting import (
     plot_feature_maps,
     plot_filters,
     plot_image,
+    plot_patch_product,
     plot_pixel_values,
     use_book_style,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "plot_pixel_values",
     "plot_filters",
     "plot_feature_maps",
+    "plot_patch_product",
 ]
 
 __version__ = "0.1.0"

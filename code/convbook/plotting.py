@@ -24,6 +24,7 @@ __all__ = [
     "plot_pixel_values",
     "plot_filters",
     "plot_feature_maps",
+    "plot_patch_product",
 ]
 
 #: rcParams the book uses for every figure (applied by :func:`use_book_style`).
@@ -240,6 +241,65 @@ def plot_feature_maps(
         fig.subplots_adjust(right=1 - 0.9 / fig.get_figwidth())
         cax = fig.add_axes((1 - 0.75 / fig.get_figwidth(), 0.12, 0.12 / fig.get_figwidth(), 0.76))
         fig.colorbar(shown, cax=cax)
+    return fig
+
+
+def plot_patch_product(patch, kernel, *, decimals: int = 2) -> Figure:
+    """Draw one output value's arithmetic: patch, kernel, and their product.
+
+    Three panels with every number written on its cell: the image patch,
+    the kernel, and the element-wise product, whose sum (in the last
+    title) is the convolution's output at that position.
+
+    Parameters
+    ----------
+    patch : array_like, shape (kh, kw)
+        The image values under the kernel.
+    kernel : array_like, shape (kh, kw)
+        The filter.
+    decimals : int
+        Decimals shown for the patch and the product.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    patch = as_image(patch, name="patch")
+    kernel_stack = as_filters(kernel, name="kernel")
+    if kernel_stack.shape[0] != 1 or kernel_stack.shape[1:] != patch.shape:
+        raise ValueError(
+            f"kernel must be one 2-D array of the patch's shape {patch.shape}, "
+            f"got shape {np.asarray(kernel).shape}"
+        )
+    kernel = kernel_stack[0]
+    product = patch * kernel
+    kh, kw = patch.shape
+    fig = _new_figure((3 * (0.75 * kw + 0.3), 0.75 * kh + 0.8))
+    limit = float(np.abs(product).max()) or 1.0
+    panels = [
+        ("Image patch", patch, "gray", 0.0, 1.0, decimals),
+        ("Filter", kernel, "gray", float(kernel.min()), float(kernel.max()) or 1.0, None),
+        (f"Product (sum = {product.sum():.{decimals}f})", product, "RdBu_r", -limit, limit, decimals),
+    ]
+    for i, (title, values, cmap, low, high, digits) in enumerate(panels):
+        ax = fig.add_subplot(1, 3, i + 1, xticks=[], yticks=[])
+        shown = ax.imshow(values, cmap=cmap, vmin=low, vmax=high if high > low else low + 1)
+        ax.set_title(title, fontsize=10)
+        for row in range(kh):
+            for col in range(kw):
+                value = values[row, col]
+                # Pick the text colour from the cell's own luminance.
+                red, green, blue, _ = shown.cmap(shown.norm(value))
+                dark_cell = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+                ax.annotate(
+                    _format_weight(value) if digits is None else f"{value:.{digits}f}",
+                    xy=(col, row),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark_cell else "black",
+                )
+    fig.tight_layout()
     return fig
 
 

@@ -1,0 +1,113 @@
+"""Build-time benchmark for the book (``make bench``).
+
+Prints the median of several runs of:
+
+1. a clean build with fresh execution (new output folder, empty cache);
+2. a rebuild with nothing changed (same folder, warm cache);
+3. executing every chapter's code alone, without Sphinx, so the build's
+   overhead over the code shows as a ratio.
+
+Machines are noisy: read the medians and the ratio, not single numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+TARGET_CLEAN_S = 60.0
+TARGET_REBUILD_S = 5.0
+
+
+def build(output: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(output),
+         "-n", "-W", "--keep-going", "-q"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def toc_files() -> list[Path]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return [ROOT / f"{name}.md" for name in files]
+
+
+def execute_chapters() -> float:
+    """Run every chapter's code cells in a fresh kernel, without Sphinx."""
+    import nbclient
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    start = time.perf_counter()
+    for path in toc_files():
+        notebook = read_myst_markdown_notebook(path.read_text())
+        if not any(cell.cell_type == "code" for cell in notebook.cells):
+            continue
+        client = nbclient.NotebookClient(
+            notebook, timeout=300, kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        # Cells tagged raises-exception are expected to fail.
+        client.allow_errors = True
+        client.execute()
+    return time.perf_counter() - start
+
+
+def median_of(runs: int, label: str, fn) -> float:
+    times = []
+    for i in range(runs):
+        seconds = fn()
+        times.append(seconds)
+        print(f"  {label}, run {i + 1}/{runs}: {seconds:.1f} s", flush=True)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
+    args = parser.parse_args()
+    runs = max(3, args.runs)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        clean_dirs = iter(tmp / f"clean-{i}" for i in range(runs))
+        print("Clean build, fresh execution:", flush=True)
+        clean = median_of(runs, "clean build", lambda: build(next(clean_dirs)))
+        print("Rebuild, nothing changed:", flush=True)
+        warm = tmp / "clean-0"
+        rebuild = median_of(runs, "no-change rebuild", lambda: build(warm))
+    print("Chapters' code alone (fresh kernel per chapter):", flush=True)
+    execute = median_of(runs, "execution", execute_chapters)
+
+    print()
+    print(f"{'measurement':<34}{'median':>10}{'target':>10}")
+    print(f"{'clean build (fresh execution)':<34}{clean:>9.1f}s{TARGET_CLEAN_S:>9.0f}s")
+    print(f"{'no-change rebuild':<34}{rebuild:>9.1f}s{TARGET_REBUILD_S:>9.0f}s")
+    print(f"{'executing the chapters alone':<34}{execute:>9.1f}s{'':>10}")
+    print(f"build / execution ratio: {clean / execute:.2f} "
+          f"(overhead {clean - execute:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The GitHub Pages workflow and the repository settings in _config.yml."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ACTIONLINT = Path(sys.executable).with_name("actionlint")
+
+
+def test_workflows_pass_actionlint():
+    assert WORKFLOWS, "no workflow in .github/workflows"
+    result = subprocess.run(
+        [str(ACTIONLINT), "-no-color", *map(str, WORKFLOWS)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_workflow_builds_strictly_and_deploys():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text())
+    assert workflow["permissions"]["pages"] == "write"
+    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["concurrency"]["group"]
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    uses = [step.get("uses", "") for step in steps]
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "_build/html"
+    runs = " ".join(step.get("run", "") for step in steps)
+    assert "make book" in runs
+    # `make book` is the strict build.
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^JB_FLAGS \?= -n -W --keep-going$", makefile, flags=re.M)
+
+
+def test_config_names_the_repository_and_turns_on_buttons():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]
+    assert repo["url"].startswith("https://github.com/") and repo["branch"] == "main"
+    assert "path_to_book" in repo
+    assert config["launch_buttons"]["binderhub_url"]
+    assert config["launch_buttons"]["colab_url"]
+    assert config["sphinx"]["config"]["html_theme_options"]["use_download_button"] is True
+    assert config["execute"]["raise_on_error"] is True
+    assert config["only_build_toc_files"] is True
+
+
+def test_site_is_ready_for_github_pages(site):
+    assert (site / ".nojekyll").is_file(), "GitHub Pages needs .nojekyll (files starting with _)"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make book" in readme
+    assert re.search(r"^make test$", (ROOT / ".ci/run").read_text(), flags=re.M)
