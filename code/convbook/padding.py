@@ -1,0 +1,204 @@
+"""Padding and stride: how big a feature map is, and computing one.
+
+The output size of a convolution along one axis is
+
+    out = floor((W - K + 2P) / S) + 1
+
+for an input of size ``W``, a kernel of size ``K``, ``P`` zeros of padding
+on each side and a stride ``S``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ._validation import as_filters, as_image
+
+__all__ = ["conv_output_size", "same_padding", "strided_feature_map", "plot_maps_to_scale"]
+
+
+def conv_output_size(size: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
+    """Length of a convolution's output along one axis.
+
+    Parameters
+    ----------
+    size : int
+        Input length ``W`` (height or width), at least 1.
+    kernel : int
+        Kernel length ``K``, at least 1.
+    padding : int
+        Zeros added on *each* side, ``P >= 0``.
+    stride : int
+        Step between neighbouring kernel positions, ``S >= 1``.
+
+    Returns
+    -------
+    int
+        ``(W - K + 2P) // S + 1``, the formula ``nn.Conv2d`` uses.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or the kernel does not fit into the
+        padded input (``K > W + 2P``).
+    """
+    for name, value, low in (("size", size, 1), ("kernel", kernel, 1),
+                             ("padding", padding, 0), ("stride", stride, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if kernel > size + 2 * padding:
+        raise ValueError(
+            f"a kernel of size {kernel} does not fit into an input of size {size} "
+            f"with padding {padding}; need kernel <= size + 2 * padding"
+        )
+    return (size - kernel + 2 * padding) // stride + 1
+
+
+def same_padding(kernel: int) -> tuple[int, int]:
+    """Zeros to add before and after an axis so that stride 1 keeps its size.
+
+    A kernel of size ``K`` needs ``K - 1`` zeros in all. For an odd ``K`` they
+    split evenly; for an even ``K`` one side gets one more. PyTorch's
+    ``padding="same"`` puts the extra zero after (right / bottom).
+
+    Parameters
+    ----------
+    kernel : int
+        Kernel length ``K >= 1``.
+
+    Returns
+    -------
+    tuple of int
+        ``(before, after)`` with ``before + after == K - 1``.
+    """
+    if isinstance(kernel, bool) or not isinstance(kernel, (int, np.integer)) or kernel < 1:
+        raise ValueError(f"kernel must be an integer >= 1, got {kernel!r}")
+    total = kernel - 1
+    return total // 2, total - total // 2
+
+
+def strided_feature_map(image, kernel, *, stride: int = 1, padding: int | str = 0) -> np.ndarray:
+    """One feature map of a grayscale image with a given stride and padding.
+
+    Computed by ``torch.nn.functional.conv2d`` on the zero-padded image.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+        A grayscale image.
+    kernel : array_like, shape (kh, kw)
+        One kernel.
+    stride : int
+        The step, the same along both axes.
+    padding : int or "same"
+        Zeros on each side, or ``"same"`` (only with ``stride=1``) for an
+        output of the input's size, padded as :func:`same_padding` says.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H', W'), float32
+        ``H' = conv_output_size(H, kh, padding, stride)``, likewise ``W'``
+        (for ``"same"``: ``H' = H``, ``W' = W``).
+
+    Raises
+    ------
+    ValueError
+        For bad image or kernel input, a stride below 1, a negative or
+        unknown padding, or ``"same"`` with a stride other than 1.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    image = as_image(image)
+    kernel_array = np.asarray(kernel)
+    if kernel_array.ndim != 2:
+        raise ValueError(
+            f"kernel must be one 2-D kernel (kh, kw), got an array of shape {kernel_array.shape}"
+        )
+    kernel_array = as_filters(kernel_array, name="kernel")[0]
+    kh, kw = kernel_array.shape
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
+    if padding == "same":
+        if stride != 1:
+            raise ValueError(f'padding="same" needs stride 1, got stride {stride}')
+        top, bottom = same_padding(kh)
+        left, right = same_padding(kw)
+    elif isinstance(padding, (int, np.integer)) and not isinstance(padding, bool) and padding >= 0:
+        top = bottom = left = right = int(padding)
+    else:
+        raise ValueError(f'padding must be an integer >= 0 or "same", got {padding!r}')
+    height, width = image.shape
+    # Raises a ValueError if the kernel does not fit into the padded image.
+    conv_output_size(height + top + bottom, kh, 0, stride)
+    conv_output_size(width + left + right, kw, 0, stride)
+    x = torch.from_numpy(np.ascontiguousarray(image))[None, None]
+    x = F.pad(x, (left, right, top, bottom))
+    w = torch.from_numpy(np.ascontiguousarray(kernel_array))[None, None]
+    with torch.no_grad():
+        out = F.conv2d(x, w, stride=stride)
+    return out[0, 0].numpy()
+
+
+def plot_maps_to_scale(
+    maps, titles, *, pixels_per_inch: float = 110.0, symmetric: bool = True
+) -> Figure:
+    """Draw maps of different sizes side by side, all at the same pixel scale.
+
+    A map half as wide is drawn half as wide, so the effect of stride and
+    padding on the size is visible at a glance.
+
+    Parameters
+    ----------
+    maps : sequence of array_like, each shape (H_i, W_i)
+        The maps, of any sizes.
+    titles : sequence of str
+        One per map.
+    pixels_per_inch : float
+        Map pixels per inch of figure.
+    symmetric : bool
+        If true (the default), one gray scale ``[-m, m]`` centred on zero for
+        all maps, ``m`` the largest absolute value; otherwise one scale from
+        the smallest to the largest value of all maps (for ReLU outputs).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .plotting import _new_figure
+
+    arrays = [as_image(m, name="each map") for m in maps]
+    titles = list(titles)
+    if len(titles) != len(arrays) or not arrays:
+        raise ValueError(
+            f"expected one title per map and at least one map, got {len(arrays)} maps "
+            f"and {len(titles)} titles"
+        )
+    widths = [a.shape[1] for a in arrays]
+    tallest = max(a.shape[0] for a in arrays)
+    fig = _new_figure((sum(widths) / pixels_per_inch + 0.3 * len(arrays) + 0.2,
+                       tallest / pixels_per_inch + 0.8))
+    grid = fig.add_gridspec(1, len(arrays), width_ratios=widths)
+    if symmetric:
+        high = max(float(np.abs(a).max()) for a in arrays) or 1.0
+        low = -high
+    else:
+        low = min(float(a.min()) for a in arrays)
+        high = max(float(a.max()) for a in arrays)
+        high = high if high > low else low + 1.0
+    for i, (array, title) in enumerate(zip(arrays, titles)):
+        ax = fig.add_subplot(grid[0, i], xticks=[], yticks=[])
+        ax.imshow(array, cmap="gray", vmin=low, vmax=high)
+        ax.set_anchor("N")
+        ax.set_title(f"{title}\n{array.shape[0]} x {array.shape[1]}", fontsize=9)
+        ax.set_xlim(-0.5, array.shape[1] - 0.5)
+        ax.set_ylim(tallest - 0.5, -0.5)
+        # Frame the map itself, not the (taller) axes around it.
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.add_patch(Rectangle((-0.5, -0.5), array.shape[1], array.shape[0],
+                               fill=False, edgecolor="black", linewidth=0.8, clip_on=False))
+    fig.tight_layout()
+    return fig

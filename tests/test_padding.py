@@ -1,0 +1,98 @@
+"""Output-size formula and strided / padded feature maps against nn.Conv2d."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from convbook import conv_output_size, plot_maps_to_scale, same_padding, strided_feature_map
+
+# (size, kernel, padding, stride)
+CASES = [
+    (7, 3, 0, 1), (7, 3, 1, 1), (7, 3, 0, 2), (7, 3, 1, 2), (8, 4, 0, 1),
+    (8, 4, 1, 2), (8, 4, 2, 3), (32, 5, 2, 1), (32, 5, 0, 2), (427, 4, 0, 1),
+    (640, 4, 0, 4), (5, 5, 0, 1), (1, 3, 1, 1), (10, 1, 0, 3), (11, 2, 0, 5),
+]
+
+
+@pytest.mark.parametrize("size, kernel, padding, stride", CASES)
+def test_output_size_formula_matches_nn_conv2d(size, kernel, padding, stride):
+    layer = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, bias=False)
+    with torch.no_grad():
+        out = layer(torch.zeros(1, 1, size, size + 3))
+    assert conv_output_size(size, kernel, padding, stride) == out.shape[2]
+    assert conv_output_size(size + 3, kernel, padding, stride) == out.shape[3]
+
+
+def test_output_size_by_hand():
+    assert conv_output_size(427, 4) == 424
+    assert conv_output_size(640, 4, 0, 2) == 319  # (640 - 4) // 2 + 1
+    assert conv_output_size(5, 3, 1, 2) == 3
+
+
+@pytest.mark.parametrize("kernel, expected", [(1, (0, 0)), (3, (1, 1)), (4, (1, 2)), (5, (2, 2))])
+def test_same_padding(kernel, expected):
+    assert same_padding(kernel) == expected
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 0), (4, 0), (2, 1), (3, 2)])
+def test_strided_map_equals_nn_conv2d_on_the_photo(photo, lesson_filters, stride, padding):
+    kernel = lesson_filters[0].astype(np.float32)
+    layer = nn.Conv2d(1, 1, 4, stride=stride, padding=padding, bias=False)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(kernel)[None, None])
+        expected = layer(torch.from_numpy(photo)[None, None])[0, 0].numpy()
+    got = strided_feature_map(photo, kernel, stride=stride, padding=padding)
+    assert got.shape == (conv_output_size(photo.shape[0], 4, padding, stride),
+                         conv_output_size(photo.shape[1], 4, padding, stride))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel:UserWarning")
+def test_same_padding_keeps_the_size_and_matches_torch(photo, lesson_filters):
+    kernel = lesson_filters[2].astype(np.float32)
+    layer = nn.Conv2d(1, 1, 4, padding="same", bias=False)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(kernel)[None, None])
+        expected = layer(torch.from_numpy(photo)[None, None])[0, 0].numpy()
+    got = strided_feature_map(photo, kernel, padding="same")
+    assert got.shape == photo.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_stride_two_keeps_every_other_value_of_stride_one(photo, lesson_filters):
+    kernel = lesson_filters[0]
+    full = strided_feature_map(photo, kernel)
+    np.testing.assert_array_equal(strided_feature_map(photo, kernel, stride=2), full[::2, ::2])
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="stride must be an integer >= 1"):
+        conv_output_size(7, 3, 0, 0)
+    with pytest.raises(ValueError, match="does not fit"):
+        conv_output_size(2, 5, 1, 1)
+    with pytest.raises(ValueError, match='needs stride 1'):
+        strided_feature_map(np.ones((8, 8)), np.ones((3, 3)), stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding must be"):
+        strided_feature_map(np.ones((8, 8)), np.ones((3, 3)), padding="valid-ish")
+
+
+def test_maps_to_scale_draws_one_panel_per_map_sized_by_width():
+    maps = [np.zeros((40, 60)), np.zeros((20, 30))]
+    fig = plot_maps_to_scale(maps, ["a", "b"])
+    axes = fig.axes
+    assert len(axes) == 2
+    width_a = axes[0].get_position().width
+    width_b = axes[1].get_position().width
+    assert width_a == pytest.approx(2 * width_b, rel=0.05)
+    assert "20 x 30" in axes[1].get_title()
+
+
+def test_maps_to_scale_colour_scales():
+    maps = [np.array([[-2.0, 1.0], [0.0, 0.5]]), np.array([[3.0, 0.0]])]
+    symmetric = plot_maps_to_scale(maps, ["a", "b"])
+    assert symmetric.axes[0].images[0].get_clim() == (-3.0, 3.0)
+    full = plot_maps_to_scale(maps, ["a", "b"], symmetric=False)
+    assert full.axes[1].images[0].get_clim() == (-2.0, 3.0)
