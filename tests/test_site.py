@@ -1,0 +1,531 @@
+"""The built site as readers get it, proven in headless Chromium (issue 3).
+
+Every page in ``_toc.yml`` is opened once in each of four combinations --
+phone (390x844) and desktop (1280x900), light and dark colour scheme -- from
+a server on 127.0.0.1 under ``/conv-book/``, the way GitHub Pages serves a
+project site. One browser, one context per combination; each visit records
+what the page did (responses, console, requests, images, layout, axe-core's
+findings) and saves a full-page screenshot to ``_build/screenshots/``. The
+tests below then check those records, each failure naming the page, the
+viewport and theme, and the problem.
+
+Site-wide checks follow: LinkChecker (internal links and anchors, in file
+mode; external links listed, not fetched), the Nu Html Checker (vnu),
+figure backgrounds for dark mode, page weight, and the search page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from site_tools import page_slug, toc_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from page_weight import LIMIT_BYTES, page_weight, settle, url_to_file  # noqa: E402
+
+pytestmark = pytest.mark.book
+
+PAGES = toc_pages()
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+THEMES = ("light", "dark")
+COMBOS = [(viewport, theme) for viewport in VIEWPORTS for theme in THEMES]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+REPORTS = ROOT / "_build" / "reports"
+AXE_VERSION = "4.14.1"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+#: Alt text that says nothing: empty, a file name, matplotlib's repr.
+MEANINGLESS_ALT = re.compile(r"^\s*$|^<Figure size|^[\w./-]+\.(png|jpe?g|svg|gif|webp)$", re.I)
+
+
+def fail_if(problems, message: str) -> None:
+    """Fail with ``message`` and one problem a line, without pytest's repr noise."""
+    if problems:
+        pytest.fail(message + "\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def where(page: str, viewport: str | None = None, theme: str | None = None) -> str:
+    """How a failure names its place: ``book/images [phone 390x844, dark]``."""
+    if viewport is None:
+        return page
+    size = VIEWPORTS[viewport]
+    return f"{page} [{viewport} {size['width']}x{size['height']}, {theme}]"
+
+
+@dataclass
+class Visit:
+    """What one page did in one viewport and theme."""
+
+    page: str
+    viewport: str
+    theme: str
+    url: str
+    status: int | None = None
+    load_error: str | None = None
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    theme_shown: str | None = None
+    icon: str | None = None
+    untypeset: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    layout: dict = field(default_factory=dict)
+    axe: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return where(self.page, self.viewport, self.theme)
+
+
+PAGE_FACTS_JS = """() => {
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const article = document.querySelector('.bd-article') || document.body;
+    const images = Array.from(document.images).map(img => {
+        const box = img.getBoundingClientRect();
+        const style = getComputedStyle(img);
+        return {
+            src: img.currentSrc || img.src,
+            alt: img.getAttribute('alt'),
+            complete: img.complete,
+            naturalWidth: img.naturalWidth,
+            inArticle: article.contains(img),
+            left: box.left + window.scrollX,
+            right: box.right + window.scrollX,
+            width: box.width,
+            visible: box.width > 0 && style.visibility !== 'hidden',
+            background: style.backgroundColor,
+        };
+    });
+    const wide = Array.from(document.querySelectorAll('body *')).filter(el => {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 1) return false;
+        // Inside a box that scrolls or clips on its own: not the page's problem.
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') return false;
+        }
+        return true;
+    }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+        ' (right edge ' + Math.round(el.getBoundingClientRect().right) + 'px)');
+    const icon = document.querySelector('link[rel~="icon"]');
+    const untypeset = Array.from(document.querySelectorAll('.bd-article .math'))
+        .filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.trim().slice(0, 60));
+    return {
+        untypeset,
+        icon: icon ? icon.href : null,
+        theme: root.dataset.theme,
+        layout: {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), clientWidth: width, wide},
+        images,
+    };
+}"""
+
+AXE_JS = """async () => {
+    const results = await axe.run(document, {resultTypes: ['violations']});
+    return results.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.html.replace(/\\s+/g, ' ').slice(0, 160)),
+        count: v.nodes.length,
+    }));
+}"""
+
+
+def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_source: str) -> Visit:
+    record = Visit(page, viewport, theme, f"{base_url}{page}.html")
+    tab = context.new_page()
+    tab.on("console", lambda msg: record.console_errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("pageerror", lambda error: record.console_errors.append(f"uncaught {error}"))
+    tab.on("request", lambda request: record.requests.append(request.url))
+    tab.on("requestfailed", lambda request: record.failed_requests.append(
+        f"{request.url} ({request.failure})"))
+
+    def on_response(response):
+        # 304: Chromium revalidated its cached copy, which the server had sent with 200.
+        if response.status not in (200, 304):
+            record.bad_responses.append(f"{response.url} answered HTTP {response.status}")
+
+    tab.on("response", on_response)
+    try:
+        response = tab.goto(record.url, wait_until="load")
+        record.status = response.status if response else None
+        settle(tab)
+        facts = tab.evaluate(PAGE_FACTS_JS)
+        record.theme_shown = facts["theme"]
+        record.icon = facts["icon"]
+        record.untypeset = facts["untypeset"]
+        record.images = facts["images"]
+        record.layout = facts["layout"]
+        tab.screenshot(path=SCREENSHOTS / f"{page_slug(page)}--{viewport}-{theme}.png", full_page=True)
+        tab.add_script_tag(content=axe_source)
+        record.axe = tab.evaluate(AXE_JS)
+    except Exception as error:  # recorded, reported by test_page_loads
+        record.load_error = f"{type(error).__name__}: {error}"
+    finally:
+        tab.close()
+    return record
+
+
+@pytest.fixture(scope="module")
+def visits(browser, site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
+    """Every TOC page in every viewport and theme, visited once."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    records = {}
+    for viewport, theme in COMBOS:
+        context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=theme,
+                                      device_scale_factor=1, service_workers="block")
+        # Nothing may leave the machine: requests elsewhere are recorded, then refused.
+        context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
+        for page in PAGES:
+            records[page, viewport, theme] = visit(context, site_url, page, viewport, theme, axe_source)
+        context.close()
+    return records
+
+
+def combos():
+    return pytest.mark.parametrize(
+        "page, viewport, theme",
+        [(page, viewport, theme) for page in PAGES for viewport, theme in COMBOS],
+        ids=[f"{page}-{viewport}-{theme}" for page in PAGES for viewport, theme in COMBOS],
+    )
+
+
+@combos()
+def test_page_loads_with_every_resource(visits, page, viewport, theme):
+    record = visits[page, viewport, theme]
+    assert record.load_error is None, f"{record.name}: the page did not load: {record.load_error}"
+    assert record.status == 200, f"{record.name}: the page answered HTTP {record.status}"
+    problems = record.bad_responses + [f"request failed: {r}" for r in record.failed_requests]
+    fail_if(problems, f"{record.name}: resources that did not answer HTTP 200:")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_its_own_favicon(site, site_url, visits, page):
+    # Without <link rel="icon">, browsers (and Lighthouse) fetch /favicon.ico
+    # from the server root: outside a project site, a 404 console error.
+    record = visits[page, "desktop", "light"]
+    assert record.icon, f"{record.name}: no <link rel=\"icon\">: browsers will ask for /favicon.ico"
+    assert url_to_file(record.icon, site, site_url), f"{record.name}: the favicon {record.icon} is not in the site"
+
+
+@combos()
+def test_no_console_errors(visits, page, viewport, theme):
+    record = visits[page, viewport, theme]
+    fail_if(record.console_errors, f"{record.name}: {len(record.console_errors)} console error(s):")
+
+
+@combos()
+def test_theme_is_applied(visits, page, viewport, theme):
+    record = visits[page, viewport, theme]
+    assert record.theme_shown == theme, (
+        f"{record.name}: the reader's colour scheme is {theme}, the page shows {record.theme_shown!r}"
+    )
+
+
+@combos()
+def test_nothing_is_fetched_from_elsewhere(visits, site_url, page, viewport, theme):
+    record = visits[page, viewport, theme]
+    foreign = sorted({url for url in record.requests
+                      if not url.startswith(site_url) and not url.startswith(("data:", "blob:"))})
+    fail_if(foreign, f"{record.name}: requests to hosts other than the site itself (the site must read offline):")
+    mathjax = [url for url in record.requests if "mathjax" in url.lower()]
+    assert all(url.startswith(f"{site_url}_static/mathjax/") for url in mathjax), (
+        f"{record.name}: MathJax is not loaded from the site's own _static/mathjax: {mathjax}"
+    )
+    fail_if(record.untypeset, f"{record.name}: math that MathJax (served locally) did not typeset:")
+
+
+@combos()
+def test_images_load_and_have_descriptive_alt_text(visits, page, viewport, theme):
+    record = visits[page, viewport, theme]
+    problems = []
+    for image in record.images:
+        name = urlsplit(image["src"]).path.rsplit("/", 1)[-1] or image["src"][:60]
+        if not image["complete"] or image["naturalWidth"] == 0:
+            problems.append(f"{name}: did not load (naturalWidth 0)")
+        alt = image["alt"]
+        if alt is None or MEANINGLESS_ALT.match(alt):
+            problems.append(f"{name}: alt text {alt!r} does not describe the image")
+    fail_if(problems, f"{record.name}: images:")
+
+
+@combos()
+def test_axe_finds_no_violations(visits, page, viewport, theme):
+    record = visits[page, viewport, theme]
+    assert record.load_error is None, f"{record.name}: not checked, the page did not load: {record.load_error}"
+    lines = []
+    for violation in record.axe:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} "
+                     f"-- {violation['count']} element(s)")
+        lines.extend(f"    {node}" for node in violation["nodes"])
+    fail_if(lines, f"{record.name}: axe-core {AXE_VERSION} violations:")
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("theme", THEMES)
+def test_no_sideways_scroll_on_a_phone(visits, page, theme):
+    record = visits[page, "phone", theme]
+    layout = record.layout
+    assert layout, f"{record.name}: not measured: {record.load_error}"
+    assert layout["scrollWidth"] <= layout["clientWidth"], (
+        f"{record.name}: the page scrolls sideways: {layout['scrollWidth']}px of content in a "
+        f"{layout['clientWidth']}px viewport; too wide: {layout['wide']}"
+    )
+    too_wide = [f"{urlsplit(i['src']).path.rsplit('/', 1)[-1]} ({i['width']:.0f}px wide, right edge {i['right']:.0f}px)"
+                for i in record.images if i["inArticle"] and i["visible"] and i["right"] > layout["clientWidth"] + 1]
+    assert not too_wide, f"{record.name}: figures that do not scale down to the screen: {too_wide}"
+
+
+class _MetaDescription(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.descriptions: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and attrs.get("name") == "description":
+            self.descriptions.append(attrs.get("content") or "")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_a_meta_description(site, page):
+    scan = _MetaDescription()
+    scan.feed((site / f"{page}.html").read_text())
+    assert len(scan.descriptions) == 1, (
+        f"{page}: {len(scan.descriptions)} <meta name=\"description\"> tags, want exactly one"
+    )
+    description = scan.descriptions[0]
+    assert 50 <= len(description) <= 160, (
+        f"{page}: the meta description is {len(description)} characters (want 50-160): {description!r}"
+    )
+
+
+# --- Figures in dark mode -------------------------------------------------------
+
+class _ArticleImages(HTMLParser):
+    """The ``src`` of every image inside the page's article."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "article" and "bd-article" in (attrs.get("class") or ""):
+            self.depth = 1
+        elif self.depth and tag == "article":
+            self.depth += 1
+        if self.depth and tag == "img" and attrs.get("src"):
+            self.sources.append(attrs["src"])
+
+    def handle_endtag(self, tag):
+        if self.depth and tag == "article":
+            self.depth -= 1
+
+
+def _background_problem(path: Path) -> str | None:
+    """Why a figure would be unreadable on a dark page, or None."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        if "A" in image.getbands() or "transparency" in image.info:
+            alpha = image.convert("RGBA").getchannel("A")
+            if alpha.getextrema()[0] < 255:
+                return "has transparent pixels, which show the dark page through"
+        gray = image.convert("L")
+        width, height = gray.size
+        border = [gray.getpixel((x, y)) for x in range(width) for y in (0, height - 1)]
+        border += [gray.getpixel((x, y)) for y in range(height) for x in (0, width - 1)]
+        mean = sum(border) / len(border)
+        if mean < 200:
+            return f"its border is not light (mean gray {mean:.0f} of 255), so it has no light background"
+    return None
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_figures_have_an_opaque_light_background(site, visits, page):
+    """Dark lines and text need a light, opaque ground in dark mode."""
+    html_file = site / f"{page}.html"
+    scan = _ArticleImages()
+    scan.feed(html_file.read_text())
+    problems = []
+    for src in scan.sources:
+        path = (html_file.parent / src).resolve()
+        if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".webp"):
+            problem = _background_problem(path)
+        elif path.suffix.lower() == ".svg":
+            # An SVG is drawn on whatever the theme puts behind it.
+            shown = [i for i in visits[page, "desktop", "dark"].images if i["src"].endswith(src.rsplit("/", 1)[-1])]
+            problem = None if shown and shown[0]["background"] in ("rgb(255, 255, 255)",) else (
+                "an SVG without a white background from the theme in dark mode")
+        else:
+            problem = None
+        if problem:
+            problems.append(f"{src}: {problem}")
+    fail_if(problems, f"{where(page, 'desktop', 'dark')}: figures unreadable in dark mode:")
+
+
+# --- Weight -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_weight_as_served(site, site_url, visits, page):
+    record = visits[page, "desktop", "light"]
+    total, ranked = page_weight(record.requests, site, site_url)
+    heaviest = ", ".join(f"{name} {size / 1000:.0f} kB" for size, name in ranked[:5])
+    assert total <= LIMIT_BYTES, (
+        f"{record.name}: the page and what it loads weigh {total / 1e6:.2f} MB as served "
+        f"(gzip for text), over {LIMIT_BYTES / 1e6:.1f} MB; heaviest: {heaviest}"
+    )
+
+
+def test_figures_are_optimised_pngs(site):
+    """Figure PNGs are already as small as a lossless re-encode makes them."""
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from convbook_site import optimise_png
+
+    problems = []
+    for png in sorted((site / "_images").glob("*.png")):
+        data = png.read_bytes()
+        smaller = optimise_png(data)
+        if len(smaller) < 0.97 * len(data):
+            problems.append(f"{png.name}: {len(data)} bytes, {len(smaller)} after a lossless re-encode")
+        from PIL import Image
+
+        with Image.open(png) as image:
+            dpi = image.info.get("dpi", (100, 100))[0]
+            if not 72 <= round(dpi) <= 200 or max(image.size) > 2400:
+                problems.append(f"{png.name}: {image.size[0]}x{image.size[1]} px at {dpi:.0f} dpi "
+                                "(want 72-200 dpi, at most 2400 px)")
+    fail_if(problems, "figures not optimised:")
+
+
+# --- Search -------------------------------------------------------------------------
+
+def test_search_for_relu_lists_the_activation_chapter(browser, site_url):
+    chapter = next((page for page in PAGES if "activation" in page), None)
+    assert chapter, f"no activation chapter in _toc.yml (pages: {PAGES})"
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(f"{site_url}search.html?q=ReLU", wait_until="load")
+        tab.wait_for_function(
+            "() => { const s = document.querySelector('#search-results .search-summary');"
+            " return s && s.textContent.trim().length > 0; }",
+            timeout=15000,
+        )
+        links = tab.eval_on_selector_all("#search-results ul.search a", "as => as.map(a => a.href)")
+    finally:
+        context.close()
+    found = [link for link in links if urlsplit(link).path.endswith(f"/{chapter}.html")]
+    assert found, (
+        f"search.html?q=ReLU [desktop 1280x900, light]: the results do not list {chapter}; they list: {links}"
+    )
+
+
+# --- Links and HTML -------------------------------------------------------------------
+
+LINKCHECKER_CONFIG = """\
+[filtering]
+checkextern=0
+[AnchorCheck]
+"""
+
+# LinkChecker drops root privileges to `nobody`, who cannot read pytest's
+# private temporary folders; the tests run it in-process without that step.
+RUN_LINKCHECKER = (
+    "import sys, linkcheck.command.linkchecker as lc; "
+    "lc.drop_privileges = lambda: None; sys.argv[0] = 'linkchecker'; sys.exit(lc.linkchecker())"
+)
+
+
+def test_links_and_anchors_resolve(site, tmp_path):
+    config = tmp_path / "linkcheckerrc"
+    config.write_text(LINKCHECKER_CONFIG)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_LINKCHECKER, "-f", str(config), "--no-status", "-v",
+         "-o", "csv", "-t", "2", (site / "index.html").as_uri()],
+        capture_output=True, text=True, timeout=600,
+    )
+    # Comments start with "# "; a row for a same-page link starts with "#id".
+    lines = result.stdout.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("urlname;")), len(lines))
+    lines = [line for line in lines[start:] if not line.startswith("# ")]
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";"))
+    assert rows, f"LinkChecker reported nothing (exit {result.returncode}):\n{result.stderr[-2000:]}"
+    broken, external = [], set()
+    prefix = site.as_uri()
+    for row in rows:
+        parent = row["parentname"].replace(prefix + "/", "") or "(start)"
+        if row["result"] == "filtered" or (row["urlname"].startswith(("http:", "https:", "mailto:"))):
+            external.add(row["url"] or row["urlname"])
+            continue
+        if row["valid"] != "True":
+            broken.append(f"{parent}: link {row['urlname']!r} is broken: {row['result']}")
+        elif "Anchor" in (row["warningstring"] or ""):
+            broken.append(f"{parent}: link {row['urlname']!r}: {row['warningstring'].split('. Available')[0]}")
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "external-links.txt").write_text(
+        "# External links in the site (listed, not fetched: there is no network)\n"
+        + "\n".join(sorted(external)) + "\n"
+    )
+    checked = len(rows) - len(external)
+    assert checked > len(PAGES), f"LinkChecker checked only {checked} internal links: did it crawl the site?"
+    fail_if(broken, "LinkChecker (file mode, AnchorCheck): broken internal links or anchors:")
+
+
+def test_html_is_valid(site):
+    java = shutil.which("java")
+    assert java, "java is needed for the Nu Html Checker (vnu.jar)"
+    assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run `make setup` (npm ci)"
+    # Theme template fragments in _static are not pages.
+    pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts)
+    result = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, pages)],
+        capture_output=True, text=True, timeout=600,
+    )
+    report = json.loads(result.stderr or '{"messages": []}')
+    errors = [
+        f"{Path(urlsplit(m.get('url', '')).path).relative_to(site)}:{m.get('lastLine', '?')}: {m.get('message')}"
+        for m in report["messages"] if m.get("type") in ("error", "non-document-error")
+    ]
+    assert result.returncode == 0 or errors, f"vnu failed (exit {result.returncode}): {result.stderr[-2000:]}"
+    fail_if(errors[:50], f"vnu (--errors-only) found {len(errors)} error(s):")
+
+
+def test_png_optimisation_is_lossless():
+    """The build's PNG re-encoding keeps every pixel (gray, palette and colour)."""
+    import numpy as np
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from convbook_site import optimise_png
+
+    rng = np.random.default_rng(0)
+    gray = np.repeat(rng.integers(0, 256, (40, 60, 1), dtype=np.uint8), 3, axis=2)
+    few = rng.choice(np.array([[255, 0, 0], [0, 0, 255], [255, 255, 255]], dtype=np.uint8), (40, 60))
+    many = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    for name, pixels in (("gray", gray), ("three colours", few), ("many colours", many)):
+        rgba = np.dstack([pixels, np.full((40, 60), 255, np.uint8)])
+        buffer = io.BytesIO()
+        Image.fromarray(rgba, "RGBA").save(buffer, format="PNG")
+        result = Image.open(io.BytesIO(optimise_png(buffer.getvalue()))).convert("RGBA")
+        assert np.array_equal(np.asarray(result), rgba), f"optimise_png changed the pixels of a {name} image"
