@@ -7,13 +7,14 @@ STAMP  := $(VENV)/.installed
 # Strict: nitpicky, warnings are errors, but report every warning first.
 JB_FLAGS ?= -n -W --keep-going
 
-.PHONY: help setup browser book serve test bench clean
+.PHONY: help setup browser book serve test bench lighthouse clean
 
 help:
 	@echo "make book   - set up (once) and build the site into _build/html"
 	@echo "make test   - set up (once) and run the tests, including a from-scratch build"
 	@echo "make serve  - serve _build/html at http://127.0.0.1:8000"
-	@echo "make bench  - time clean and no-change builds (medians of 3 runs)"
+	@echo "make bench  - build times, page weights, playground and CLI speed (medians)"
+	@echo "make lighthouse - Lighthouse scores of every page (_build/lighthouse/scores.md)"
 	@echo "make clean  - remove _build"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -36,9 +37,21 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# The Nu Html Checker (npm vnu-jar) runs on Java; installed only when missing.
+JAVA ?= $(or $(shell command -v java 2>/dev/null),/usr/bin/java)
+$(JAVA):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless
+
+# Lighthouse is large (and slow to run), so it has its own npm folder and is
+# installed by `make lighthouse` only, never by `make setup`.
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --no-audit --no-fund
+	touch $@
+
 setup: $(STAMP) node_modules/.installed
 
-browser: $(CHROMIUM)
+browser: $(CHROMIUM) $(JAVA)
 
 book: setup
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
@@ -50,8 +63,17 @@ serve:
 test: setup browser
 	$(BIN)/python -m pytest
 
-bench: setup
+# Benchmarks (medians, never timed tests): build times, each page's weight
+# as served, the playground's update time in Chromium, the CLI on 12 MP.
+bench: book browser
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/page_weight.py _build/html
+	$(BIN)/python scripts/bench_playground.py --site _build/html
+	$(BIN)/python scripts/bench_cli.py
+
+# Desktop-preset Lighthouse on every page of the (freshly built) site.
+lighthouse: book browser tools/lighthouse/node_modules/.installed
+	$(BIN)/python scripts/lighthouse.py
 
 clean:
 	rm -rf _build

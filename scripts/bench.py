@@ -97,6 +97,11 @@ def main() -> None:
         print("Rebuild, nothing changed:", flush=True)
         warm = tmp / "clean-0"
         rebuild = median_of(runs, "no-change rebuild", lambda: build(warm))
+        # Figures are saved under their content hash: equal names, equal bytes.
+        figure_sets = {
+            frozenset(p.name for p in (tmp / f"clean-{i}/_build/html/_images").glob("*"))
+            for i in range(runs)
+        }
     print("Chapters' code alone (fresh kernel per chapter):", flush=True)
     execute = median_of(runs, "execution", execute_chapters)
 
@@ -105,6 +110,8 @@ def main() -> None:
     print(f"{'clean build (fresh execution)':<34}{clean:>9.1f}s{TARGET_CLEAN_S:>9.0f}s")
     print(f"{'no-change rebuild':<34}{rebuild:>9.1f}s{TARGET_REBUILD_S:>9.0f}s")
     print(f"{'executing the chapters alone':<34}{execute:>9.1f}s{'':>10}")
+    print(f"figures identical in all {runs} clean builds: "
+          f"{'yes' if len(figure_sets) == 1 else 'NO'}")
     print(f"build / execution ratio: {clean / execute:.2f} "
           f"(overhead {clean - execute:.1f} s)")
 
