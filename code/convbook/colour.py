@@ -11,13 +11,13 @@ correlations. A layer with ``out`` output channels has weight
 from __future__ import annotations
 
 from os import PathLike
-from pathlib import Path
 
 import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
 from ._validation import as_filters
+from .images import read_bgr
 from .correlation import correlate2d_fast
 from .plotting import _new_figure
 
@@ -50,14 +50,7 @@ def load_colour(path: str | PathLike) -> np.ndarray:
     ValueError
         If OpenCV cannot decode the file.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no image file at {path}")
-    raw = np.fromfile(path, dtype=np.uint8)
-    bgr = cv2.imdecode(raw, cv2.IMREAD_COLOR) if raw.size else None
-    if bgr is None:
-        raise ValueError(f"OpenCV could not decode {path} as an image")
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    rgb = cv2.cvtColor(read_bgr(path), cv2.COLOR_BGR2RGB)
     return np.ascontiguousarray(rgb.transpose(2, 0, 1)).astype(np.float32) / 255
 
 

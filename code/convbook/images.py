@@ -51,15 +51,41 @@ def load_grayscale(path: str | PathLike) -> np.ndarray:
         If OpenCV cannot decode the file (``cv2.imread`` would silently
         return ``None``).
     """
+    # read_bgr decodes as cv2.imread(path) does: a gray file becomes three
+    # equal channels and an alpha channel is dropped, so BGR -> gray fits
+    # every file.
+    gray_image = cv2.cvtColor(read_bgr(path), cv2.COLOR_BGR2GRAY)
+    return gray_image.astype("float32") / 255
+
+
+def read_bgr(path: str | PathLike) -> np.ndarray:
+    """Decode an image file into OpenCV's 8-bit BGR layout, or say why not.
+
+    ``cv2.imdecode(..., IMREAD_COLOR)`` is what ``cv2.imread(path)`` does,
+    but it also copes with non-ASCII paths.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The image file.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, W, 3), uint8
+        Blue, green, red.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If OpenCV cannot decode the file.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no image file at {path}")
-    # imdecode(IMREAD_COLOR) is what cv2.imread(path) does, but it also
-    # copes with non-ASCII paths. It turns a gray file into three equal
-    # channels and drops an alpha channel, so BGR -> gray fits every file.
     raw = np.fromfile(path, dtype=np.uint8)
     bgr_image = cv2.imdecode(raw, cv2.IMREAD_COLOR) if raw.size else None
     if bgr_image is None:
         raise ValueError(f"OpenCV could not decode {path} as an image")
-    gray_image = cv2.cvtColor(bgr_image, cv2.COLOR_BGR2GRAY)
-    return gray_image.astype("float32") / 255
+    return bgr_image
