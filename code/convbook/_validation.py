@@ -144,3 +144,36 @@ def check_weight(weight) -> None:
             f"weight must be a floating-point tensor, got {weight.dtype}; "
             "use .float() as the lesson's .type(torch.FloatTensor) does"
         )
+
+
+def as_channels(image, *, name: str = "image") -> np.ndarray:
+    """Return ``image`` as a finite, non-empty float32 array ``(C, H, W)``.
+
+    Parameters
+    ----------
+    image : array_like, shape (C, H, W)
+    name : str
+        How the argument is called in error messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape (C, H, W), float32
+
+    Raises
+    ------
+    ValueError
+        If ``image`` is not 3-D channels-first, is empty or not finite.
+    """
+    array = np.asarray(image)
+    if array.ndim != 3:
+        raise ValueError(
+            f"{name} must be a channels-first array (C, H, W), got an array of "
+            f"shape {array.shape}"
+        )
+    if array.shape[-1] in (3, 4) and array.shape[0] not in (1, 3, 4):
+        raise ValueError(
+            f"{name} must be channels-first (C, H, W), got shape {array.shape}, "
+            "which looks channels-last (H, W, C); use image.transpose(2, 0, 1)"
+        )
+    # as_filters checks "numeric, 3-D, non-empty, finite" for any stack.
+    return as_filters(array, name=name)

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._validation import as_filters
+from ._validation import as_channels, as_filters
 from .images import read_bgr
 from .correlation import correlate2d_fast
 from .plotting import _new_figure
@@ -52,39 +52,6 @@ def load_colour(path: str | PathLike) -> np.ndarray:
     """
     rgb = cv2.cvtColor(read_bgr(path), cv2.COLOR_BGR2RGB)
     return np.ascontiguousarray(rgb.transpose(2, 0, 1)).astype(np.float32) / 255
-
-
-def as_channels(image, *, name: str = "image") -> np.ndarray:
-    """Return ``image`` as a finite, non-empty float32 array ``(C, H, W)``.
-
-    Parameters
-    ----------
-    image : array_like, shape (C, H, W)
-    name : str
-        How the argument is called in error messages.
-
-    Returns
-    -------
-    numpy.ndarray, shape (C, H, W), float32
-
-    Raises
-    ------
-    ValueError
-        If ``image`` is not 3-D channels-first, is empty or not finite.
-    """
-    array = np.asarray(image)
-    if array.ndim != 3:
-        raise ValueError(
-            f"{name} must be a channels-first array (C, H, W), got an array of "
-            f"shape {array.shape}"
-        )
-    if array.shape[-1] in (3, 4) and array.shape[0] not in (1, 3, 4):
-        raise ValueError(
-            f"{name} must be channels-first (C, H, W), got shape {array.shape}, "
-            "which looks channels-last (H, W, C); use image.transpose(2, 0, 1)"
-        )
-    # as_filters checks "numeric, 3-D, non-empty, finite" for any stack.
-    return as_filters(array, name=name)
 
 
 def channel_contributions(image, kernel) -> np.ndarray:
