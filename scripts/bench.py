@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from sphinx_external_toc.parsing import parse_toc_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -39,19 +39,8 @@ def build(output: Path) -> float:
 
 
 def toc_files() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-            walk(entry.get("chapters"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return [ROOT / f"{name}.md" for name in files]
+    """Every chapter in ``_toc.yml``, parsed as the build parses it."""
+    return [ROOT / f"{name}.md" for name in parse_toc_yaml(ROOT / "_toc.yml").keys()]
 
 
 def execute_chapters() -> float:
