@@ -14,7 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-NEW_CHAPTERS = ["correlation", "padding-stride", "colour", "pooling", "learning", "classic-kernels"]
+NEW_CHAPTERS = [
+    "why-convolution", "correlation", "padding-stride", "colour", "bias-nonlinearity", "pooling",
+    "receptive-field", "backprop", "learning", "im2col", "classic-kernels", "trained-cnn",
+]
 LESSON_CHAPTERS = ["index", "images", "filters", "conv-layer", "activation"]
 PLAY_CHAPTERS = ["playground"]
 ALL_CHAPTERS = NEW_CHAPTERS + LESSON_CHAPTERS + PLAY_CHAPTERS

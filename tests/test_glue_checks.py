@@ -1,0 +1,125 @@
+"""Every number in the prose is glued through a check, and a wrong one fails.
+
+The rule: a chapter puts a number into its text only with
+``convbook.prose.glue_checked(key, value, expected)``, in a hidden cell,
+where ``expected`` reaches the same quantity another way. These tests check
+the rule statically for every chapter, and prove it works by planting a wrong
+value in a copy of a chapter and running it as the build does.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from run_chapter import ChapterError, is_hidden, read_chapter, run_chapter  # noqa: E402
+from test_book import toc_pages  # noqa: E402
+from test_visible_code import python_source  # noqa: E402
+
+GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::[^`]*)?`")
+
+
+@dataclass
+class GlueCall:
+    key: str  # a regular expression for f-string keys
+    cell_source: str
+    call: ast.Call
+    hidden: bool
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(python_source(self.cell_source), node)
+
+
+def _key_pattern(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.escape(node.value)
+    if isinstance(node, ast.JoinedStr):  # f"zero_share_{i + 1}"
+        return "".join(
+            re.escape(part.value) if isinstance(part, ast.Constant) else ".+" for part in node.values
+        )
+    return None
+
+
+def glue_calls(page: str) -> tuple[list[GlueCall], list[str]]:
+    """The chapter's ``glue_checked`` calls, and a description of each plain ``glue`` call."""
+    checked, plain = [], []
+    for cell in read_chapter(ROOT / f"{page}.md").cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(python_source(cell.source))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name == "glue":
+                plain.append(ast.get_source_segment(python_source(cell.source), node) or "glue(...)")
+            elif name == "glue_checked" and node.args:
+                checked.append(GlueCall(_key_pattern(node.args[0]) or "", cell.source, node, is_hidden(cell)))
+    return checked, plain
+
+
+def prose_keys(page: str) -> set[str]:
+    return set(GLUE_ROLE.findall((ROOT / f"{page}.md").read_text(encoding="utf-8")))
+
+
+PAGES = [page for page in toc_pages() if prose_keys(page) or glue_calls(page)[0] or glue_calls(page)[1]]
+
+
+def test_the_book_glues_numbers():
+    assert len(PAGES) >= 10
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_glue_is_checked_in_a_hidden_cell(page):
+    checked, plain = glue_calls(page)
+    assert not plain, f"{page}: plain glue call(s), use convbook.prose.glue_checked: {plain}"
+    for call in checked:
+        assert call.hidden, f"{page}: glue_checked({call.key}) in a visible cell"
+        assert len(call.call.args) >= 3, f"{page}: glue_checked({call.key}) has no independent value"
+        value, expected = call.call.args[1], call.call.args[2]
+        assert ast.dump(value) != ast.dump(expected), (
+            f"{page}: glue_checked({call.key}) compares {call.segment(value)!r} with itself"
+        )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_number_in_the_prose_is_glued_checked(page):
+    patterns = [call.key for call in glue_calls(page)[0]]
+    for key in prose_keys(page):
+        assert any(re.fullmatch(pattern, key) for pattern in patterns), (
+            f"{page}: {{glue:text}}`{key}` is not glued by a glue_checked call in this chapter"
+        )
+
+
+def plant_wrong_value(page: str, key: str, tmp_path: Path) -> Path:
+    """A copy of the chapter whose ``key`` is glued from a wrong value."""
+    text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+    call = next(c for c in glue_calls(page)[0] if re.fullmatch(c.key, key))
+    original = call.segment(call.call)
+    value = call.segment(call.call.args[1])
+    planted = original.replace(value, f"(({value}) * 2 + 1)", 1)
+    assert original in text and planted != original
+    copy = tmp_path / "book" / f"{Path(page).name}.md"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(text.replace(original, planted, 1), encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize("page, key", [("book/filters", "out_w"), ("book/why-convolution", None)])
+def test_a_planted_wrong_glue_value_fails_the_chapter(tmp_path, page, key):
+    # Executing the chapter is what the build does first; with
+    # raise_on_error, a failing cell fails the strict build.
+    if key is None:
+        key = next(call.key for call in glue_calls(page)[0] if not call.key.count(".+"))
+        key = key.replace("\\", "")
+    copy = plant_wrong_value(page, key, tmp_path)
+    with pytest.raises(ChapterError, match="GlueCheckError"):
+        run_chapter(copy)
