@@ -229,10 +229,9 @@ def _directive(name: str, arg: str, options: dict, body: str, ctx: NotebookConte
     if name in ("code-block", "code", "sourcecode"):
         return f"```{arg}\n{body}\n```"
     if name == "repository-clone":
-        from convbook_repository import repository_parts, repository_url
+        from convbook_repository import clone_commands
 
-        url = repository_url(ctx.app.config)
-        return f"```bash\ngit clone {url}.git\ncd {repository_parts(url)[1]}\nmake book\n```"
+        return f"```bash\n{clone_commands(ctx.app.config, body)}\n```"
     if name in _ADMONITIONS:
         title = convert_markdown(arg, ctx, counters) if arg else name.capitalize()
         quoted = "\n".join(f"> {line}" if line else ">" for line in inner.splitlines())

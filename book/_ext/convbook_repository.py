@@ -13,7 +13,8 @@ A teacher who forks the book edits one line of ``_config.yml``
   branch, which the Pages workflow publishes. The edit and source buttons
   keep pointing at the main branch.
 * **The clone command.** ``{repository-clone}`` in a chapter prints the
-  commands that clone this repository and build the book.
+  commands that clone this repository and enter it, followed by the
+  directive's content (default: ``make book``).
 * **Substitutions.** ``{{ repository_url }}``, ``{{ site_url }}`` and
   ``{{ repository_name }}`` work in any chapter's text (MyST substitutions).
 """
@@ -104,15 +105,20 @@ def rewrite_launch_buttons(app, pagename, templatename, context, doctree) -> Non
                 button["url"] = urls[button["text"]]
 
 
+def clone_commands(config, then: str = "") -> str:
+    """``git clone URL`` and ``cd REPO`` for this book, then ``then`` (default ``make book``)."""
+    url = repository_url(config)
+    _, repo = repository_parts(url)
+    return f"git clone {url}.git\ncd {repo}\n{then.strip() or 'make book'}"
+
+
 class RepositoryClone(SphinxDirective):
     """The shell commands that clone this book's repository and build it."""
 
-    has_content = False
+    has_content = True
 
     def run(self):
-        url = repository_url(self.config)
-        _, repo = repository_parts(url)
-        code = f"git clone {url}.git\ncd {repo}\nmake book"
+        code = clone_commands(self.config, "\n".join(self.content))
         block = nodes.literal_block(code, code, language="bash")
         return [block]
 

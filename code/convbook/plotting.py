@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from ._validation import as_filters, as_image
 
@@ -82,7 +83,7 @@ def plot_image(image, title: str | None = None, *, width: float = 6.0) -> Figure
 
 
 def plot_pixel_values(
-    image, top: int, left: int, size: int = 8, *, decimals: int = 2
+    image, top: int, left: int, size: int = 8, *, decimals: int = 2, fontsize: float = 10.0
 ) -> Figure:
     """Draw a small crop of an image with each pixel's value written on it.
 
@@ -96,6 +97,11 @@ def plot_pixel_values(
         The crop is ``size x size`` pixels.
     decimals : int
         Decimals shown for each value.
+    fontsize : float
+        Size in points of the values and of the row and column numbers.
+        Each cell is 0.62 inch wide, so an 8x8 crop gives a figure 5.6
+        inches wide, shown unscaled on a 672 px page: 10 points is about
+        14 px.
 
     Returns
     -------
@@ -111,7 +117,7 @@ def plot_pixel_values(
     crop = image[top : top + size, left : left + size]
     fig = _new_figure((0.62 * size + 0.6, 0.62 * size + 0.6))
     ax = fig.add_subplot()
-    ax.imshow(crop, cmap="gray", vmin=0.0, vmax=1.0)
+    shown = ax.imshow(crop, cmap="gray", vmin=0.0, vmax=1.0)
     for row in range(size):
         for col in range(size):
             value = crop[row, col]
@@ -120,11 +126,11 @@ def plot_pixel_values(
                 xy=(col, row),
                 ha="center",
                 va="center",
-                fontsize=8,
-                color="black" if value > 0.5 else "white",
+                fontsize=fontsize,
+                color=_text_colour(shown, value),
             )
-    ax.set_xticks(range(size), [str(left + c) for c in range(size)], fontsize=7)
-    ax.set_yticks(range(size), [str(top + r) for r in range(size)], fontsize=7)
+    ax.set_xticks(range(size), [str(left + c) for c in range(size)], fontsize=fontsize)
+    ax.set_yticks(range(size), [str(top + r) for r in range(size)], fontsize=fontsize)
     ax.set_xlabel("column")
     ax.set_ylabel("row")
     fig.tight_layout()
@@ -137,6 +143,8 @@ def plot_filters(
     """Draw filters in gray, each weight written on its cell (the lesson's figure).
 
     The text is white on negative cells and black otherwise, as in the lesson.
+    The gray scale is centred on zero (mid-gray), so a negative weight's
+    cell is always darker than mid-gray and a positive one's lighter.
 
     Parameters
     ----------
@@ -159,10 +167,12 @@ def plot_filters(
     n = len(stack)
     kh, kw = stack.shape[1:]
     fig = _new_figure((panel_size * n, panel_size * kh / kw + 0.5))
-    low, high = float(stack.min()), float(stack.max())
+    # Symmetric about zero, so that black text is never on a black cell
+    # (as it would be for the box blur, whose weights are all 1/9).
+    limit = float(np.abs(stack).max()) or 1.0
     for i in range(n):
         ax = fig.add_subplot(1, n, i + 1, xticks=[], yticks=[])
-        ax.imshow(stack[i], cmap="gray", vmin=low, vmax=high if high > low else low + 1)
+        ax.imshow(stack[i], cmap="gray", vmin=-limit, vmax=limit)
         ax.set_title(titles[i])
         for row in range(kh):
             for col in range(kw):
@@ -187,8 +197,14 @@ def plot_feature_maps(
     symmetric: bool = False,
     colorbar: bool = False,
     panel_width: float = 3.2,
+    box: tuple[int, int, int, int] | None = None,
 ) -> Figure:
     """Draw feature maps side by side (the lesson's ``viz_layer``).
+
+    By default each panel is scaled to its own range, as the lesson draws
+    it: the panel's smallest value is black and its largest white, so zero
+    lands on a different gray in each panel. With ``symmetric=True`` all
+    panels share one scale centred on zero instead.
 
     Parameters
     ----------
@@ -208,13 +224,26 @@ def plot_feature_maps(
         Add one colour bar for all panels (meaningful with ``symmetric``).
     panel_width : float
         Width of one panel in inches.
+    box : tuple of int (top, left, height, width), optional
+        Outline this rectangle of map positions on every panel, for
+        example the region that a zoomed figure shows. It must lie inside
+        the maps.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        For maps that are not 2-D or 3-D, NaN or infinite values, a wrong
+        number of titles, or a ``box`` that is not four integers with
+        positive height and width inside the maps.
     """
     stack = as_filters(maps, name="maps")
     n, height, width = stack.shape
+    if box is not None:
+        box = _check_box(box, height, width)
     titles = _titles(titles, n, "Output")
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
@@ -235,6 +264,15 @@ def plot_feature_maps(
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
         shown = ax.imshow(stack[i], cmap=cmap, **scale)
         ax.set_title(titles[i])
+        if box is not None:
+            top, left, box_height, box_width = box
+            # Pixel centres sit on integers, so a pixel's outer edge is at -0.5.
+            ax.add_patch(
+                Rectangle(
+                    (left - 0.5, top - 0.5), box_width, box_height,
+                    fill=False, edgecolor="#ffb000", linewidth=1.5,
+                )
+            )
         axes.append(ax)
     fig.tight_layout()
     if colorbar:
@@ -244,7 +282,7 @@ def plot_feature_maps(
     return fig
 
 
-def plot_patch_product(patch, kernel, *, decimals: int = 2) -> Figure:
+def plot_patch_product(patch, kernel, *, decimals: int = 2, fontsize: float = 11.0) -> Figure:
     """Draw one output value's arithmetic: patch, kernel, and their product.
 
     Three panels with every number written on its cell: the image patch,
@@ -259,6 +297,12 @@ def plot_patch_product(patch, kernel, *, decimals: int = 2) -> Figure:
         The filter.
     decimals : int
         Decimals shown for the patch and the product.
+    fontsize : float
+        Size in points of the numbers and titles. Each cell is 0.5 inch
+        wide, so a 4x4 kernel gives a figure 6.9 inches wide, scaled to
+        about 97 % on a 672 px page: 11 points stays about 15 px tall.
+        Meant for small kernels; a wider one makes a wider figure, scaled
+        down further on the page.
 
     Returns
     -------
@@ -274,7 +318,8 @@ def plot_patch_product(patch, kernel, *, decimals: int = 2) -> Figure:
     kernel = kernel_stack[0]
     product = patch * kernel
     kh, kw = patch.shape
-    fig = _new_figure((3 * (0.75 * kw + 0.3), 0.75 * kh + 0.8))
+    cell = 0.5  # inches per cell: room for "-0.44" at 11 points
+    fig = _new_figure((3 * (cell * kw + 0.3), cell * kh + 0.8))
     limit = float(np.abs(product).max()) or 1.0
     panels = [
         ("Image patch", patch, "gray", 0.0, 1.0, decimals),
@@ -284,23 +329,39 @@ def plot_patch_product(patch, kernel, *, decimals: int = 2) -> Figure:
     for i, (title, values, cmap, low, high, digits) in enumerate(panels):
         ax = fig.add_subplot(1, 3, i + 1, xticks=[], yticks=[])
         shown = ax.imshow(values, cmap=cmap, vmin=low, vmax=high if high > low else low + 1)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=fontsize)
         for row in range(kh):
             for col in range(kw):
                 value = values[row, col]
-                # Pick the text colour from the cell's own luminance.
-                red, green, blue, _ = shown.cmap(shown.norm(value))
-                dark_cell = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
                 ax.annotate(
                     _format_weight(value) if digits is None else f"{value:.{digits}f}",
                     xy=(col, row),
                     ha="center",
                     va="center",
-                    fontsize=8,
-                    color="white" if dark_cell else "black",
+                    fontsize=fontsize,
+                    color=_text_colour(shown, value),
                 )
     fig.tight_layout()
     return fig
+
+
+def _check_box(box, height: int, width: int) -> tuple[int, int, int, int]:
+    # A rectangle (top, left, height, width) of whole pixels inside the maps.
+    values = np.asarray(box)
+    if values.shape != (4,) or not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(
+            f"box must be four integers (top, left, height, width), got {box!r}"
+        )
+    top, left, box_height, box_width = (int(v) for v in values)
+    if not (
+        box_height > 0 and box_width > 0 and 0 <= top and 0 <= left
+        and top + box_height <= height and left + box_width <= width
+    ):
+        raise ValueError(
+            f"box must have a positive height and width and lie inside maps of "
+            f"size {height}x{width}, got (top, left, height, width) = {box!r}"
+        )
+    return top, left, box_height, box_width
 
 
 def _titles(titles: Sequence[str] | None, n: int, stem: str) -> list[str]:
@@ -310,6 +371,21 @@ def _titles(titles: Sequence[str] | None, n: int, stem: str) -> list[str]:
     if len(titles) != n:
         raise ValueError(f"expected {n} titles, one per panel, got {len(titles)}")
     return titles
+
+
+def _text_colour(image, value) -> str:
+    """Black or white: whichever contrasts more with the cell ``value`` is drawn in.
+
+    ``image`` is the ``AxesImage`` that draws the cell. The contrast ratio is
+    WCAG's, ``(L1 + 0.05) / (L2 + 0.05)`` with ``L`` the relative luminance;
+    the better of black and white always reaches at least 4.5:1.
+    """
+    channels = np.asarray(image.cmap(image.norm(value))[:3])
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ [0.2126, 0.7152, 0.0722])
+    on_black = (luminance + 0.05) / 0.05
+    on_white = 1.05 / (luminance + 0.05)
+    return "black" if on_black >= on_white else "white"
 
 
 def _format_weight(value) -> str:
