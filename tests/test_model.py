@@ -128,3 +128,60 @@ def test_feature_maps_rejects_bad_input(image, filters, message):
 def test_net_rejects_bad_weight(weight, message):
     with pytest.raises(ValueError, match=message):
         convbook.Net(weight)
+
+
+def test_net_weights_are_set_not_frozen(lesson_filters):
+    # nn.Parameter keeps requires_grad=True: the hand-made weights train.
+    net = convbook.Net(lesson_weight(lesson_filters))
+    assert net.conv.weight.requires_grad
+    rng = np.random.default_rng(3)
+    image = rng.random((6, 7), dtype=np.float32)
+    conv_x, _ = net(torch.from_numpy(image)[None, None])
+    conv_x.sum().backward()
+    # d(sum of one map)/d(weight[i, j]) is the sum of the pixels that weight
+    # meets at every position: a 3x4 block of the image, by explicit loops.
+    expected = np.zeros((4, 4))
+    for i in range(4):
+        for j in range(4):
+            for r in range(3):
+                for c in range(4):
+                    expected[i, j] += image[r + i, c + j]
+    for k in range(4):
+        np.testing.assert_allclose(net.conv.weight.grad[k, 0].numpy(), expected, rtol=1e-5)
+    before = net.conv.weight.detach().clone()
+    torch.optim.SGD(net.parameters(), lr=0.1).step()
+    np.testing.assert_allclose(
+        (before - net.conv.weight.detach())[0, 0].numpy(), 0.1 * expected, rtol=1e-5
+    )
+
+
+def test_net_weights_can_be_frozen(lesson_filters):
+    net = convbook.Net(lesson_weight(lesson_filters))
+    net.conv.weight.requires_grad_(False)
+    conv_x, _ = net(torch.ones(1, 1, 5, 5))
+    assert not conv_x.requires_grad
+    assert net.conv.weight.grad is None
+
+
+@pytest.mark.parametrize(
+    ("bad_value", "message"),
+    [(float("nan"), r"weight must hold finite values only, got 1 NaN and 0 infinite"),
+     (float("inf"), r"got 0 NaN and 1 infinite"),
+     (float("-inf"), r"got 0 NaN and 1 infinite")],
+)
+def test_net_rejects_non_finite_weight(bad_value, message):
+    weight = torch.ones(2, 1, 3, 3)
+    weight[1, 0, 2, 2] = bad_value
+    with pytest.raises(ValueError, match=message):
+        convbook.Net(weight)
+
+
+@pytest.mark.parametrize("bad_value", [np.nan, np.inf, -np.inf, 1e39], ids=["nan", "inf", "-inf", "1e39"])
+@pytest.mark.parametrize("argument", ["image", "filters"])
+def test_feature_maps_rejects_a_non_finite_value_in_either_argument(argument, bad_value, lesson_filters):
+    # NaN in the filters as well as in the image, infinity in both: a NaN
+    # must never come back as a feature map.
+    arguments = {"image": np.zeros((8, 8)), "filters": lesson_filters.astype(float)}
+    arguments[argument].flat[5] = bad_value
+    with pytest.raises(ValueError, match=rf"^{argument} must hold finite values only, got 1 "):
+        convbook.feature_maps(**arguments)

@@ -14,6 +14,74 @@ def _describe(array: np.ndarray) -> str:
     return f"an array of shape {array.shape} and dtype {array.dtype}"
 
 
+def _check_numeric(array: np.ndarray, name: str) -> None:
+    # Real numbers only: strings, objects and complex numbers are refused.
+    if (
+        array.dtype == object
+        or np.issubdtype(array.dtype, np.complexfloating)
+        or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
+    ):
+        raise ValueError(
+            f"{name} must be a numeric array of real numbers, got {_describe(array)}"
+        )
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _as_finite_float32(array: np.ndarray, name: str) -> np.ndarray:
+    """Cast a numeric array to float32; raise unless every value is finite.
+
+    A value too large for float32 (beyond about 3.4e38) would become
+    infinity in the cast; it is reported as such rather than as infinity.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = array.astype(np.float32, copy=False)
+    bad = ~np.isfinite(converted)
+    if not bad.any():
+        return converted
+    source = array.astype(np.float64, copy=False)
+    n_nan = int(np.isnan(source).sum())
+    n_inf = int(np.isinf(source).sum())
+    n_huge = int(bad.sum()) - n_nan - n_inf
+    found = []  # at least one of the three counts is positive
+    if n_nan:
+        found.append(_plural(n_nan, "NaN", "NaN"))
+    if n_inf:
+        found.append(_plural(n_inf, "infinite value", "infinite values"))
+    if n_huge:
+        found.append(
+            _plural(n_huge, "value", "values") + " too large for float32 (|x| > 3.4e38)"
+        )
+    raise ValueError(f"{name} must hold finite values only, got {', '.join(found)}")
+
+
+def as_float_array(values, *, name: str) -> np.ndarray:
+    """Return ``values`` as a finite float32 array of any shape.
+
+    Parameters
+    ----------
+    values : array_like
+        Real numbers.
+    name : str
+        How the argument is called in error messages.
+
+    Returns
+    -------
+    numpy.ndarray, float32, the shape of ``values``
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not numeric or holds NaN, infinite values or values
+        too large for float32.
+    """
+    array = np.asarray(values)
+    _check_numeric(array, name)
+    return _as_finite_float32(array, name)
+
+
 def as_image(image, *, name: str = "image") -> np.ndarray:
     """Return ``image`` as a finite, non-empty 2-D float32 array.
 
@@ -35,10 +103,7 @@ def as_image(image, *, name: str = "image") -> np.ndarray:
         is not numeric, or holds NaN or infinite values.
     """
     array = np.asarray(image)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
-        raise ValueError(f"{name} must be a numeric array, got {_describe(array)}")
+    _check_numeric(array, name)
     if array.ndim == 3 and array.shape[-1] in (3, 4):
         raise ValueError(
             f"{name} must be a 2-D grayscale array (H, W), got a 3-D colour "
@@ -52,14 +117,7 @@ def as_image(image, *, name: str = "image") -> np.ndarray:
         )
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    array = array.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(
-            f"{name} must hold finite values only, got "
-            f"{int(np.isnan(array).sum())} NaN and "
-            f"{int(np.isinf(array).sum())} infinite values"
-        )
-    return array
+    return _as_finite_float32(array, name)
 
 
 def as_filters(filters, *, name: str = "filters") -> np.ndarray:
@@ -83,10 +141,7 @@ def as_filters(filters, *, name: str = "filters") -> np.ndarray:
         empty, or holds NaN or infinite values.
     """
     array = np.asarray(filters)
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
-        raise ValueError(f"{name} must be a numeric array, got {_describe(array)}")
+    _check_numeric(array, name)
     if array.ndim == 2:
         array = array[np.newaxis]
     if array.ndim != 3:
@@ -96,10 +151,7 @@ def as_filters(filters, *, name: str = "filters") -> np.ndarray:
         )
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    array = array.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must hold finite values only, got NaN or infinity")
-    return array
+    return _as_finite_float32(array, name)
 
 
 def check_kernel_fits(image: np.ndarray, kernel_shape: tuple[int, int]) -> None:
