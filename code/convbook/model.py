@@ -13,22 +13,42 @@ __all__ = ["Net", "feature_maps"]
 
 
 class Net(nn.Module):
-    """A convolutional layer with fixed weights, followed by ReLU.
+    """A convolutional layer whose weights are set to given kernels, followed by ReLU.
 
     Parameters
     ----------
     weight : torch.Tensor, shape (n, 1, kh, kw)
         One kernel per output channel, for a one-channel (grayscale) input.
+        A floating-point tensor; the layer uses it as is, without a copy.
 
     Attributes
     ----------
     conv : torch.nn.Conv2d
         ``Conv2d(1, n, kernel_size=(kh, kw), bias=False)`` holding ``weight``.
+
+    Raises
+    ------
+    ValueError
+        If ``weight`` is not a floating-point ``torch.Tensor`` of shape
+        ``(n, 1, kh, kw)``, or holds NaN or infinite values.
+
+    Notes
+    -----
+    The weights are set, not frozen: ``conv.weight`` is an
+    ``nn.Parameter`` with ``requires_grad=True``, so ``backward`` computes
+    its gradient and an optimizer given ``net.parameters()`` changes it.
+    To freeze the filters, call ``net.conv.weight.requires_grad_(False)``.
     """
 
     def __init__(self, weight: torch.Tensor):
         super().__init__()
         check_weight(weight)
+        if not torch.isfinite(weight).all():
+            raise ValueError(
+                "weight must hold finite values only, got "
+                f"{int(torch.isnan(weight).sum())} NaN and "
+                f"{int(torch.isinf(weight).sum())} infinite values"
+            )
         n_filters = weight.shape[0]
         k_height, k_width = weight.shape[2:]
         self.conv = nn.Conv2d(1, n_filters, kernel_size=(k_height, k_width), bias=False)
