@@ -55,6 +55,25 @@ def test_loop_on_the_photo_equals_torch_and_filter2d_interior(photo, lesson_filt
     np.testing.assert_allclose(looped, interior, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape", [(4, 4), (3, 3), (2, 5), (1, 4)])
+@pytest.mark.parametrize("torch_mode, cv2_border", [
+    ("reflect", cv2.BORDER_REFLECT_101), ("replicate", cv2.BORDER_REPLICATE),
+])
+def test_padding_mode_reproduces_filter2d_border_included(photo, shape, torch_mode, cv2_border):
+    # cv2.filter2D's default anchor is the kernel cell (kh // 2, kw // 2): that
+    # many made-up rows / columns before the image, the rest after.
+    rng = np.random.default_rng(3)
+    kernel = rng.normal(size=shape).astype(np.float32)
+    image = photo[:60, :90]
+    kh, kw = shape
+    pad = (kw // 2, kw - 1 - kw // 2, kh // 2, kh - 1 - kh // 2)  # left, right, top, bottom
+    x = F.pad(torch.from_numpy(image)[None, None], pad, mode=torch_mode)
+    ours = F.conv2d(x, torch.from_numpy(kernel)[None, None])[0, 0].numpy()
+    expected = cv2.filter2D(image, -1, kernel, borderType=cv2_border)
+    assert ours.shape == image.shape
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
+
+
 @pytest.mark.parametrize("shape", [(5, 7), (4, 4), (9, 3)])
 def test_loop_equals_torch_on_random_images_and_kernels(shape):
     rng = np.random.default_rng(1)

@@ -34,6 +34,19 @@ def test_sobel_x_equals_cv2_sobel_on_the_photo_interior(photo):
     np.testing.assert_allclose(ours_y, cv2.Sobel(photo, cv2.CV_32F, 0, 1, ksize=3)[1:-1, 1:-1], atol=1e-5)
 
 
+def test_sobel_names_follow_columns_for_x_and_rows_for_y():
+    # x is the column index (left to right), y the row index (top to bottom);
+    # Gonzalez & Woods call the row direction x, so their g_x is sobel_y.
+    k = classic_kernels()
+    ramp_right = np.tile(np.arange(6, dtype=np.float32), (6, 1))    # brighter to the right
+    ramp_down = ramp_right.T.copy()                                    # brighter downwards
+    assert np.all(correlate2d_fast(ramp_right, k["sobel_x"]) == 8)   # (1 + 2 + 1) * 2 per step
+    assert np.all(correlate2d_fast(ramp_right, k["sobel_y"]) == 0)
+    assert np.all(correlate2d_fast(ramp_down, k["sobel_y"]) == 8)
+    assert np.all(correlate2d_fast(ramp_down, k["sobel_x"]) == 0)
+    np.testing.assert_array_equal(k["sobel_y"], k["sobel_x"].T)
+
+
 def test_blur_equals_cv2_blur_interior(photo):
     ours = correlate2d_fast(photo, classic_kernels()["blur"])[0]
     np.testing.assert_allclose(ours, cv2.blur(photo, (3, 3))[1:-1, 1:-1], atol=1e-5)

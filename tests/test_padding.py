@@ -7,7 +7,14 @@ import pytest
 import torch
 from torch import nn
 
-from convbook import conv_output_size, plot_maps_to_scale, same_padding, strided_feature_map
+from convbook import (
+    conv_output_size,
+    kernel_starts,
+    plot_maps_to_scale,
+    same_padding,
+    strided_feature_map,
+    unused_inputs,
+)
 
 # (size, kernel, padding, stride)
 CASES = [
@@ -30,6 +37,56 @@ def test_output_size_by_hand():
     assert conv_output_size(427, 4) == 424
     assert conv_output_size(640, 4, 0, 2) == 319  # (640 - 4) // 2 + 1
     assert conv_output_size(5, 3, 1, 2) == 3
+
+
+def torch_unused_columns(size, kernel, padding, stride):
+    """Input columns whose gradient of the output's sum is zero, by autograd.
+
+    With every weight 1, the gradient at a column counts the kernel positions
+    that cover it: zero exactly where no position does.
+    """
+    x = torch.zeros(1, 1, 1, size, requires_grad=True)
+    layer = nn.Conv2d(1, 1, (1, kernel), stride=stride, padding=(0, padding), bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    layer(x).sum().backward()
+    return [int(i) for i in torch.nonzero(x.grad[0, 0, 0] == 0).flatten()]
+
+
+@pytest.mark.parametrize("size, kernel, padding, stride", CASES + [
+    (11, 2, 0, 3), (11, 2, 0, 4), (11, 2, 0, 6), (11, 2, 1, 3), (9, 1, 0, 2), (12, 3, 2, 5),
+])
+def test_unused_inputs_match_autograd(size, kernel, padding, stride):
+    assert unused_inputs(size, kernel, padding, stride) == torch_unused_columns(
+        size, kernel, padding, stride)
+
+
+@pytest.mark.parametrize("size, kernel, padding, stride", CASES)
+def test_kernel_starts_count_is_the_output_size(size, kernel, padding, stride):
+    starts = kernel_starts(size, kernel, padding, stride)
+    assert len(starts) == conv_output_size(size, kernel, padding, stride)
+    assert starts[0] == 0 and all(b - a == stride for a, b in zip(starts, starts[1:]))
+    assert starts[-1] + kernel <= size + 2 * padding < starts[-1] + stride + kernel
+
+
+def test_unused_inputs_by_hand():
+    # Stride 3 divides 11 - 2 = 9, yet the kernel skips a column between positions.
+    assert kernel_starts(11, 2, 0, 3) == [0, 3, 6, 9]
+    assert unused_inputs(11, 2, 0, 3) == [2, 5, 8]
+    # Stride 2 does not divide 9: only the last column is left out.
+    assert unused_inputs(11, 2, 0, 2) == [10]
+    # Both at once.
+    assert unused_inputs(11, 2, 0, 5) == [2, 3, 4, 7, 8, 9, 10]
+    assert unused_inputs(640, 4, 0, 1) == []
+
+
+def test_unused_inputs_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="stride must be an integer >= 1"):
+        unused_inputs(11, 2, 0, 0)
+    with pytest.raises(ValueError, match="does not fit"):
+        kernel_starts(2, 5)
+    with pytest.raises(ValueError, match="padding must be an integer >= 0"):
+        unused_inputs(11, 2, -1, 1)
 
 
 @pytest.mark.parametrize("kernel, expected", [(1, (0, 0)), (3, (1, 1)), (4, (1, 2)), (5, (2, 2))])
@@ -88,6 +145,20 @@ def test_maps_to_scale_draws_one_panel_per_map_sized_by_width():
     width_b = axes[1].get_position().width
     assert width_a == pytest.approx(2 * width_b, rel=0.05)
     assert "20 x 30" in axes[1].get_title()
+
+
+def test_maps_to_scale_titles_stay_readable_when_the_page_shrinks_the_figure():
+    # A figure w inches wide is shown at most 6.72 inches wide: text of s
+    # points is about 9.3 s / w px tall there, so s >= 1.4 w keeps it >= 9 px.
+    wide = plot_maps_to_scale([np.zeros((400, 640)), np.zeros((400, 640))], ["a", "b"],
+                              pixels_per_inch=100)
+    width = wide.get_size_inches()[0]
+    assert width > 10
+    for ax in wide.axes:
+        size = ax.title.get_fontsize()
+        assert size >= 1.4 * width and 9.3 * size / width >= 9
+    narrow = plot_maps_to_scale([np.zeros((40, 30))], ["a"], pixels_per_inch=12)
+    assert narrow.axes[0].title.get_fontsize() == 9
 
 
 def test_maps_to_scale_colour_scales():

@@ -23,7 +23,9 @@ def classic_kernels() -> dict[str, np.ndarray]:
 
     - ``"sobel_x"``: responds to left-to-right brightness change (a smoothed
       horizontal derivative), ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]``;
-    - ``"sobel_y"``: its transpose, top-to-bottom change;
+    - ``"sobel_y"``: its transpose, top-to-bottom change (x is the column
+      index here, as in OpenCV; Gonzalez & Woods call the row direction x,
+      so their ``g_x`` mask is this ``sobel_y``);
     - ``"blur"``: the 3x3 box blur, every weight 1/9 (weights sum to 1, so a
       flat region keeps its value);
     - ``"sharpen"``: ``5`` in the centre, ``-1`` at the four neighbours
@@ -64,8 +66,8 @@ def compose_kernels(first, second) -> np.ndarray:
     -------
     numpy.ndarray, shape (h1 + h2 - 1, w1 + w2 - 1), float32
     """
-    first = _one_kernel(first)
-    second = _one_kernel(second)
+    first = _one_kernel(first, name="first")
+    second = _one_kernel(second, name="second")
     h1, w1 = first.shape
     h2, w2 = second.shape
     out = np.zeros((h1 + h2 - 1, w1 + w2 - 1), dtype=np.float64)

@@ -5,7 +5,9 @@ The output size of a convolution along one axis is
     out = floor((W - K + 2P) / S) + 1
 
 for an input of size ``W``, a kernel of size ``K``, ``P`` zeros of padding
-on each side and a stride ``S``.
+on each side and a stride ``S``. :func:`kernel_starts` and
+:func:`unused_inputs` enumerate the kernel's positions along that axis and
+the input pixels no position covers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from matplotlib.patches import Rectangle
 
 from ._validation import as_filters, as_image
 
-__all__ = ["conv_output_size", "same_padding", "strided_feature_map", "plot_maps_to_scale"]
+__all__ = [
+    "conv_output_size",
+    "kernel_starts",
+    "unused_inputs",
+    "same_padding",
+    "strided_feature_map",
+    "plot_maps_to_scale",
+]
 
 
 def conv_output_size(size: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
@@ -54,6 +63,69 @@ def conv_output_size(size: int, kernel: int, padding: int = 0, stride: int = 1) 
             f"with padding {padding}; need kernel <= size + 2 * padding"
         )
     return (size - kernel + 2 * padding) // stride + 1
+
+
+def kernel_starts(size: int, kernel: int, padding: int = 0, stride: int = 1) -> list[int]:
+    """Where the kernel's first cell sits, at each of its positions along one axis.
+
+    Positions are counted in the *padded* axis, whose index 0 is the first of
+    the ``padding`` zeros: ``0, S, 2S, ...`` for as long as the kernel still
+    fits, ``start + K <= W + 2P``.
+
+    Parameters
+    ----------
+    size, kernel, padding, stride : int
+        ``W``, ``K``, ``P`` and ``S`` as in :func:`conv_output_size`.
+
+    Returns
+    -------
+    list of int, length ``conv_output_size(size, kernel, padding, stride)``
+        The start of each position, in the padded axis.
+
+    Raises
+    ------
+    ValueError
+        For the same arguments :func:`conv_output_size` refuses.
+    """
+    conv_output_size(size, kernel, padding, stride)  # checks the arguments
+    starts = []
+    start = 0
+    while start + kernel <= size + 2 * padding:
+        starts.append(start)
+        start += stride
+    return starts
+
+
+def unused_inputs(size: int, kernel: int, padding: int = 0, stride: int = 1) -> list[int]:
+    """The input pixels along one axis that no kernel position covers.
+
+    Found by enumerating the positions (:func:`kernel_starts`) and marking
+    the ``K`` pixels each one covers. Two things leave pixels out: at the end,
+    when ``S`` does not divide ``W - K + 2P`` (the floor in
+    :func:`conv_output_size`); and in between, whenever ``S > K``, because
+    the kernel then jumps over ``S - K`` pixels from one position to the next.
+
+    Parameters
+    ----------
+    size, kernel, padding, stride : int
+        ``W``, ``K``, ``P`` and ``S`` as in :func:`conv_output_size`.
+
+    Returns
+    -------
+    list of int
+        Indices into the unpadded input, ``0 .. W - 1``, in increasing order;
+        empty when every input pixel is used. (Padding pixels that go unused
+        are not listed: they are zeros the layer made up.)
+
+    Raises
+    ------
+    ValueError
+        For the same arguments :func:`conv_output_size` refuses.
+    """
+    covered = set()
+    for start in kernel_starts(size, kernel, padding, stride):
+        covered.update(range(start - padding, start - padding + kernel))
+    return [index for index in range(size) if index not in covered]
 
 
 def same_padding(kernel: int) -> tuple[int, int]:
@@ -169,7 +241,7 @@ def plot_maps_to_scale(
     """
     from .plotting import _new_figure
 
-    arrays = [as_image(m, name="each map") for m in maps]
+    arrays = [as_image(m, name=f"maps[{i}]") for i, m in enumerate(maps)]
     titles = list(titles)
     if len(titles) != len(arrays) or not arrays:
         raise ValueError(
@@ -178,8 +250,11 @@ def plot_maps_to_scale(
         )
     widths = [a.shape[1] for a in arrays]
     tallest = max(a.shape[0] for a in arrays)
-    fig = _new_figure((sum(widths) / pixels_per_inch + 0.3 * len(arrays) + 0.2,
-                       tallest / pixels_per_inch + 0.8))
+    fig_width = sum(widths) / pixels_per_inch + 0.3 * len(arrays) + 0.2
+    fig = _new_figure((fig_width, tallest / pixels_per_inch + 0.8))
+    # A figure wider than the page (6.72 inches at 100 dpi) is shrunk to fit;
+    # 1.4 points per inch of width keeps the titles at least 9 px tall there.
+    title_size = max(9.0, 1.4 * fig_width)
     grid = fig.add_gridspec(1, len(arrays), width_ratios=widths)
     if symmetric:
         high = max(float(np.abs(a).max()) for a in arrays) or 1.0
@@ -192,7 +267,7 @@ def plot_maps_to_scale(
         ax = fig.add_subplot(grid[0, i], xticks=[], yticks=[])
         ax.imshow(array, cmap="gray", vmin=low, vmax=high)
         ax.set_anchor("N")
-        ax.set_title(f"{title}\n{array.shape[0]} x {array.shape[1]}", fontsize=9)
+        ax.set_title(f"{title}\n{array.shape[0]} x {array.shape[1]}", fontsize=title_size)
         ax.set_xlim(-0.5, array.shape[1] - 0.5)
         ax.set_ylim(tallest - 0.5, -0.5)
         # Frame the map itself, not the (taller) axes around it.
