@@ -1,0 +1,179 @@
+"""The digits CNN: data split, seeded training, edge alignment, figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from convbook import (
+    classic_kernels,
+    compass_kernels,
+    edge_alignment,
+    edge_filters,
+    load_digit_split,
+    make_digit_cnn,
+    plot_digit_maps,
+    plot_digits,
+    plot_filter_grid,
+    predict_digits,
+    train_digit_cnn,
+)
+
+
+@pytest.fixture(scope="module")
+def split():
+    return load_digit_split()
+
+
+@pytest.fixture(scope="module")
+def trained(split):
+    return train_digit_cnn(split, seed=0)
+
+
+def test_split_is_a_fixed_partition_of_the_1797_digits(split):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    assert len(split.test_labels) == 360 and len(split.train_labels) == 1797 - 360
+    both = np.concatenate([split.train_index, split.test_index])
+    np.testing.assert_array_equal(np.sort(both), np.arange(1797))
+    np.testing.assert_array_equal(split.test_images * 16, digits.images[split.test_index])
+    np.testing.assert_array_equal(split.train_labels, digits.target[split.train_index])
+    assert split.train_images.dtype == np.float32 and split.train_images.max() == 1.0
+    again = load_digit_split()
+    np.testing.assert_array_equal(again.test_index, split.test_index)
+    assert not np.array_equal(load_digit_split(seed=1).test_index, split.test_index)
+
+
+def test_model_shapes():
+    model = make_digit_cnn()
+    assert model(torch.zeros(5, 1, 8, 8)).shape == (5, 10)
+    assert make_digit_cnn(4, 4)(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+    # 8 * 9 + 8 convolution parameters, (8 * 3 * 3) * 10 + 10 linear ones.
+    assert sum(p.numel() for p in make_digit_cnn().parameters()) == 80 + 730
+
+
+def test_training_learns_the_digits(split, trained):
+    predictions = predict_digits(trained.model, split.test_images)
+    correct = sum(int(p == t) for p, t in zip(predictions, split.test_labels))
+    assert correct / len(split.test_labels) >= 0.9
+    assert trained.losses[-1] < 0.2 * trained.losses[0]
+    assert trained.losses.shape == (20,)
+    assert trained.filters.shape == trained.initial_filters.shape == (8, 3, 3)
+    # The network's own layer computes the correlation with the stored filters.
+    digit = torch.from_numpy(split.test_images[:1])[:, None]
+    conv = trained.model[0]
+    with torch.no_grad():
+        expected = F.conv2d(digit, torch.from_numpy(trained.filters)[:, None]) + conv.bias[None, :, None, None]
+        np.testing.assert_allclose(conv(digit).numpy(), expected.numpy(), atol=1e-6)
+
+
+def test_training_is_deterministic_and_leaves_global_state(split, trained):
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    threads = torch.get_num_threads()
+    again = train_digit_cnn(split, seed=0)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert torch.get_num_threads() == threads
+    np.testing.assert_array_equal(again.filters, trained.filters)
+    np.testing.assert_array_equal(again.losses, trained.losses)
+    other = train_digit_cnn(split, seed=1, epochs=1)
+    assert not np.array_equal(other.initial_filters, trained.initial_filters)
+
+
+def test_fixed_filters_stay_fixed(split):
+    lesson = edge_filters()
+    result = train_digit_cnn(split, epochs=2, fixed_filters=lesson)
+    np.testing.assert_array_equal(result.filters, lesson)
+    assert torch.equal(result.model[0].bias, torch.zeros(4))
+    assert result.losses[-1] < result.losses[0]
+
+
+def test_compass_kernels_are_sobel_turned():
+    kernels, names = compass_kernels()
+    sobel = classic_kernels()
+    np.testing.assert_array_equal(kernels[0], sobel["sobel_x"])
+    np.testing.assert_array_equal(kernels[names.index("down")], sobel["sobel_y"])
+    np.testing.assert_array_equal(kernels[names.index("left")], -sobel["sobel_x"])
+    np.testing.assert_array_equal(kernels[names.index("up")], -sobel["sobel_y"])
+    # Turning by 90 degrees is two steps: np.rot90 turns counter-clockwise.
+    for d in range(8):
+        np.testing.assert_array_equal(np.rot90(kernels[d], -1), kernels[(d + 2) % 8])
+    assert np.all(kernels.sum(axis=(1, 2)) == 0)
+
+
+def test_edge_alignment_against_hand_computed_values():
+    kernels, _ = compass_kernels()
+    scores = edge_alignment(np.stack([kernels[3], 2 * kernels[0], np.ones((3, 3))]))
+    assert scores[0, 3] == pytest.approx(1.0) and scores[0, 7] == pytest.approx(-1.0)
+    assert scores[1, 0] == pytest.approx(1.0)
+    # sobel_x against the kernel turned 45 degrees, by hand:
+    # [-1,0,1,-2,0,2,-1,0,1] . [-2,-1,0,-1,0,1,0,1,2] = 2+2+2+2 = 8, and each has squared length 12.
+    assert scores[1, 1] == pytest.approx(8 / 12)
+    np.testing.assert_allclose(scores[2], 0.0, atol=1e-12)
+
+
+def test_bad_input_raises_value_error(split):
+    with pytest.raises(ValueError, match="test_size"):
+        load_digit_split(test_size=0)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        train_digit_cnn(split, epochs=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        train_digit_cnn(split, batch_size=True)
+    with pytest.raises(ValueError, match="learning_rate"):
+        train_digit_cnn(split, learning_rate=float("nan"))
+    with pytest.raises(ValueError, match="split must be a DigitSplit"):
+        train_digit_cnn("digits")
+    with pytest.raises(ValueError, match="square kernels"):
+        train_digit_cnn(split, fixed_filters=np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match="kernel_size"):
+        make_digit_cnn(8, 9)
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match="finite"):
+            train_digit_cnn(split, fixed_filters=np.full((2, 3, 3), bad))
+        with pytest.raises(ValueError, match="finite"):
+            edge_alignment(np.full((3, 3), bad))
+        with pytest.raises(ValueError, match="finite"):
+            plot_digits(np.full((1, 8, 8), bad), [0])
+    with pytest.raises(ValueError, match="3x3"):
+        edge_alignment(np.ones((4, 4)))
+    with pytest.raises(ValueError, match="all zeros"):
+        edge_alignment(np.zeros((3, 3)))
+
+
+def test_figures(split, trained):
+    fig = plot_digits(split.train_images[:12], split.train_labels[:12], ncols=6)
+    assert len(fig.axes) == 12 and fig.axes[0].get_title() == str(split.train_labels[0])
+    fig = plot_filter_grid(trained.filters)
+    assert len(fig.axes) == 8 and all(len(ax.texts) == 9 for ax in fig.axes)
+    assert fig.axes[0].texts[0].get_text() == f"{trained.filters[0, 0, 0]:.2f}"
+    digit = split.test_images[0]
+    learned = np.zeros((8, 6, 6))
+    fig = plot_digit_maps(digit, learned, np.ones((4, 5, 5)), digit_title="a six")
+    assert len(fig.axes) == 1 + 4 + 8 and fig.axes[0].get_title() == "a six"
+    for fig in (plot_digits(split.test_images[:2], [1, 2]), plot_filter_grid(trained.filters)):
+        assert fig.get_facecolor()[3] == 1.0
+
+
+def test_adam_step_matches_torch_optim_adam():
+    from convbook import adam_step
+
+    generator = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 4, generator=generator), torch.randn(5, generator=generator)]
+    theirs = [p.clone().requires_grad_(True) for p in ours]
+    optimizer = torch.optim.Adam(theirs, lr=0.01)
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in ours]
+    for step in range(1, 8):
+        gradients = [torch.randn(p.shape, generator=generator) for p in ours]
+        adam_step(ours, gradients, moments, step, 0.01)
+        for p, g in zip(theirs, gradients):
+            p.grad = g.clone()
+        optimizer.step()
+    for mine, reference in zip(ours, theirs):
+        torch.testing.assert_close(mine, reference.detach(), atol=1e-6, rtol=1e-5)
+    # The first step moves every weight by about the learning rate, against its gradient's sign.
+    weights = [torch.zeros(4)]
+    adam_step(weights, [torch.tensor([3.0, -0.001, 200.0, -7.0])], [(torch.zeros(4), torch.zeros(4))], 1, 0.01)
+    torch.testing.assert_close(weights[0], torch.tensor([-0.01, 0.01, -0.01, 0.01]), atol=1e-5, rtol=0)
