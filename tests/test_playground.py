@@ -1,8 +1,9 @@
 """The kernel playground (book/playground.md), driven in Chromium.
 
 The playground runs in the reader's browser; these tests check that its
-numbers are the package's, that its controls work from the mouse and the
-keyboard, that it takes the reader's own photo, that it is accessible and
+numbers are the package's, that its controls work from the mouse, the
+keyboard and touch, that bad input gets a clear answer and is never used
+(issue 13), that it takes the reader's own photo, that it is accessible and
 quiet (axe, console), and that an edit updates the page within 50 ms.
 
 Set ``CONVBOOK_SITE`` to a built ``_build/html`` to skip the fresh build.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import statistics
 
 import cv2
@@ -19,7 +21,7 @@ import numpy as np
 import pytest
 
 import convbook
-from convbook.presets import PRESET_LABELS, playground_presets
+from convbook.presets import PRESET_LABELS, WEIGHT_LIMIT, playground_presets
 from convbook.sphinx_playground import gray_weights, read_playground_data
 
 pytestmark = pytest.mark.book
@@ -29,6 +31,8 @@ READY = "#conv-playground[data-ready='true']"
 #: The budget for one update (convolution + both feature maps drawn), in ms.
 UPDATE_BUDGET_MS = 50.0
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+#: A phone, as Playwright emulates one: touch, a mobile viewport.
+PHONE = {"viewport": VIEWPORTS["phone"], "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 
 
 # --- Helpers -------------------------------------------------------------------
@@ -57,8 +61,9 @@ class Console:
             self.errors.append(text)
 
 
-def open_playground(browser, site_url, *, viewport="desktop", theme="light"):
-    context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=theme)
+def open_playground(browser, site_url, *, viewport="desktop", theme="light", context_options=None):
+    options = context_options or {"viewport": VIEWPORTS[viewport]}
+    context = browser.new_context(color_scheme=theme, **options)
     page = context.new_page()
     console = Console(page, site_url)
     requests: list[str] = []
@@ -102,12 +107,57 @@ def grid_values(page) -> np.ndarray:
     return np.array([float(v) for v in values]).reshape(size, size)
 
 
+def weights(page) -> np.ndarray:
+    snapshot = page.evaluate("window.convPlayground.snapshot()")
+    return np.array(snapshot["weights"], dtype=np.float32).reshape(snapshot["size"], snapshot["size"])
+
+
+def box(page, selector: str) -> dict:
+    """The element's box in the viewport (CSS pixels)."""
+    return page.eval_on_selector(
+        selector, "e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; }"
+    )
+
+
+def header_bottom(page) -> float:
+    """Where the theme's sticky article header ends: content above it is hidden."""
+    return page.evaluate(
+        """() => { const h = document.querySelector('.bd-header-article');
+                   return h && getComputedStyle(h).position === 'sticky' ? h.getBoundingClientRect().bottom : 0; }"""
+    )
+
+
+def fully_in_view(page, selector: str) -> bool:
+    b = box(page, selector)
+    height = page.evaluate("window.innerHeight")
+    return b["top"] >= header_bottom(page) - 0.5 and b["bottom"] <= height + 0.5
+
+
+def shown_text(page) -> str:
+    """Everything the playground shows or says, except what the reader typed (quoted)."""
+    text = page.evaluate(
+        """() => { const root = document.getElementById('conv-playground');
+                   const labels = [...root.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'));
+                   return [root.innerText, root.textContent, ...labels].join('\\n'); }"""
+    )
+    return re.sub("\u201c[^\u201d]*\u201d", "", text)
+
+
 @pytest.fixture
 def playground(browser, site_url):
     context, page, console, _ = open_playground(browser, site_url)
     yield page
     context.close()
     assert not console.errors, f"{PAGE}: console errors: {console.errors}"
+
+
+@pytest.fixture
+def phone(browser, site_url):
+    """The playground on a 390 x 844 touch screen."""
+    context, page, console, _ = open_playground(browser, site_url, context_options=PHONE)
+    yield page
+    context.close()
+    assert not console.errors, f"{PAGE} (phone): console errors: {console.errors}"
 
 
 # --- The data the build exports ----------------------------------------------
@@ -134,6 +184,8 @@ def test_build_exports_the_packages_photo_and_presets(site):
     assert (data["photo"]["width"], data["photo"]["height"]) == (gray.shape[1], gray.shape[0])
     assert data["photo"]["checksum"] == int(levels.sum())
     assert data["gray"] == gray_weights()
+    # The range of a weight the page enforces is the package's.
+    assert data["weight_limit"] == WEIGHT_LIMIT == 1000
 
 
 def test_gray_weights_reproduce_opencv():
@@ -237,14 +289,57 @@ def test_relu_map_shows_the_activated_values(playground, photo):
 
 
 def test_negate_and_transpose_make_the_lessons_other_filters(playground):
+    """Each result is a preset, and the menu says which (presets are known by their weights)."""
     presets = playground_presets()
-    playground.click("text=Transpose")
-    np.testing.assert_array_equal(grid_values(playground), presets["filter_3"])
-    playground.click("text=Negate")
-    np.testing.assert_array_equal(grid_values(playground), presets["filter_4"])
-    playground.click("text=Transpose")
-    np.testing.assert_array_equal(grid_values(playground), presets["filter_2"])
+    for action, expected in [("Transpose", "filter_3"), ("Negate", "filter_4"), ("Transpose", "filter_2"),
+                             ("Negate", "filter_1")]:
+        playground.click(f"text={action}")
+        np.testing.assert_array_equal(grid_values(playground), presets[expected])
+        assert playground.eval_on_selector("#cp-preset", "s => s.value") == expected, f"after {action}"
+        assert playground.evaluate("window.convPlayground.snapshot().preset") == expected
+        assert PRESET_LABELS[expected] in playground.text_content("#cp-status")
     assert "sum to 0" in playground.text_content("#cp-weight-sum")
+    # Typed weights are recognised too: Sobel x, typed cell by cell.
+    playground.select_option("#cp-size", "3")
+    for (r, c), w in np.ndenumerate(presets["sobel_x"]):
+        playground.fill(f"#cp-w-{r}-{c}", f"{w:g}")
+    assert playground.eval_on_selector("#cp-preset", "s => s.value") == "sobel_x"
+    playground.click("text=Negate")  # -Sobel x is no preset
+    assert playground.eval_on_selector("#cp-preset", "s => s.value") == "custom"
+
+
+def test_custom_brings_back_the_readers_own_weights(playground):
+    playground.fill("#cp-w-0-0", "0.25")
+    own = weights(playground)
+    assert playground.eval_on_selector("#cp-preset", "s => s.value") == "custom"
+    playground.select_option("#cp-preset", "sobel_x")
+    np.testing.assert_array_equal(weights(playground), playground_presets()["sobel_x"])
+    playground.select_option("#cp-preset", "custom")
+    np.testing.assert_array_equal(weights(playground), own)
+    np.testing.assert_array_equal(grid_values(playground), own)
+    assert "your own weights" in playground.text_content("#cp-status")
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_preset_menu_shows_its_labels_whole(browser, site_url, viewport):
+    context, page, console, _ = open_playground(browser, site_url, viewport=viewport)
+    try:
+        cut = page.evaluate(
+            """() => {
+                const select = document.getElementById('cp-preset');
+                const style = getComputedStyle(select);
+                const ctx = document.createElement('canvas').getContext('2d');
+                ctx.font = style.font;
+                // Room for text: the box less its padding, borders and the arrow (about 1.6 em).
+                const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+                             - 1.6 * parseFloat(style.fontSize);
+                return [...select.options].filter(o => ctx.measureText(o.text).width > room)
+                                          .map(o => o.text + ' (' + Math.round(ctx.measureText(o.text).width) + ' > ' + Math.round(room) + ' px)');
+            }"""
+        )
+        assert not cut, f"{viewport}: preset labels cut off in the closed menu: {cut}"
+    finally:
+        context.close()
 
 
 def test_kernel_size_changes_the_grid(playground, photo):
@@ -338,10 +433,297 @@ def test_pointing_at_the_output_explains_the_value(playground, photo):
 
 def test_the_description_says_what_is_shown(playground):
     status = playground.locator("#cp-status")
-    assert status.get_attribute("aria-live") == "polite"
     assert "Filter 1" in status.text_content() and "637 by 424" in status.text_content()
+    # The visible summary follows the maps at once (no lag behind them) ...
     playground.fill("#cp-w-0-0", "2")
-    playground.wait_for_function("document.getElementById('cp-status').textContent.includes('your own weights')")
+    assert "your own weights" in status.text_content()
+    conv, _ = convbook.feature_maps(convbook.load_grayscale(convbook.sample_image_path()), weights(playground))
+    assert f"{conv.max():.2f}" in status.text_content()
+    # ... and a screen reader hears it once the typing stops.
+    announcer = playground.locator("#cp-announce")
+    assert announcer.get_attribute("aria-live") == "polite"
+    playground.wait_for_function("document.getElementById('cp-announce').textContent.includes('your own weights')")
+
+
+# --- Bad input gets a clear answer (issue 13) ----------------------------------------------
+
+BAD_WEIGHTS = ["", "-", "e", "abc", "1,5", "1e39", "-1e39", "Infinity", "NaN", "1001", "--1", "1.2.3"]
+
+
+@pytest.mark.parametrize("typed", BAD_WEIGHTS)
+def test_a_bad_weight_is_marked_and_never_used(playground, typed):
+    before_map = browser_feature_map(playground).copy()
+    before_pixels = canvas_pixels(playground, "#cp-conv")
+    before_status = playground.text_content("#cp-status")
+    playground.fill("#cp-w-1-2", typed)
+    cell = playground.locator("#cp-w-1-2")
+    assert cell.get_attribute("aria-invalid") == "true", f"{typed!r} is not marked invalid"
+    # A visible message next to the grid, tied to the cell for screen readers.
+    message = playground.locator("#cp-grid-error")
+    assert message.is_visible()
+    assert "Row 2, column 3" in message.text_content()
+    assert "cp-grid-error" in cell.get_attribute("aria-describedby").split()
+    # The maps keep their last valid state: the same numbers, the same pixels.
+    np.testing.assert_array_equal(weights(playground), playground_presets()["filter_1"])
+    after_map = browser_feature_map(playground)
+    assert np.isfinite(after_map).all()
+    np.testing.assert_array_equal(after_map, before_map)
+    assert canvas_pixels(playground, "#cp-conv") == before_pixels
+    assert playground.text_content("#cp-status") == before_status
+    # A screen reader is told, once the typing stops.
+    playground.wait_for_function("document.getElementById('cp-announce').textContent.includes('Row 2, column 3')")
+    # Nothing shows NaN or Infinity (what the reader typed is quoted in the message).
+    text = shown_text(playground)
+    assert "NaN" not in text and "Infinity" not in text, text
+    # A valid number clears the mark and is used.
+    playground.fill("#cp-w-1-2", "0.5")
+    assert cell.get_attribute("aria-invalid") == "false"
+    assert not message.is_visible()
+    assert weights(playground)[1, 2] == np.float32(0.5)
+
+
+def test_the_weight_range_is_inclusive(playground):
+    for typed, expected in [(str(WEIGHT_LIMIT), WEIGHT_LIMIT), (f"-{WEIGHT_LIMIT}", -WEIGHT_LIMIT),
+                            ("\u22122.5", -2.5), (" 1e2 ", 100), (".5", 0.5), ("+3", 3)]:
+        playground.fill("#cp-w-0-0", typed)
+        assert playground.get_attribute("#cp-w-0-0", "aria-invalid") == "false", typed
+        assert weights(playground)[0, 0] == np.float32(expected), typed
+    assert np.isfinite(browser_feature_map(playground)).all()
+
+
+def test_several_bad_weights_are_all_named(playground):
+    playground.fill("#cp-w-0-0", "abc")
+    playground.fill("#cp-w-3-3", "1e39")
+    text = playground.text_content("#cp-grid-error")
+    assert "Row 1, column 1" in text and "Row 4, column 4" in text
+    assert "last valid" in playground.text_content("#cp-weight-sum")
+    assert playground.evaluate("window.convPlayground.snapshot().invalidCells") == [0, 15]
+
+
+@pytest.mark.parametrize("action", ["Negate", "Transpose", "All zero"])
+def test_a_button_after_a_bad_value_leaves_no_hidden_infinity(playground, action):
+    playground.fill("#cp-w-0-3", "1e39")
+    playground.click(f"text={action}")
+    used = weights(playground)
+    assert np.isfinite(used).all() and np.abs(used).max() <= WEIGHT_LIMIT
+    # Every cell shows the weight in use, and none is marked any more.
+    np.testing.assert_array_equal(grid_values(playground), used)
+    assert playground.eval_on_selector_all(".cp-cell[aria-invalid='true']", "cells => cells.length") == 0
+    assert not playground.locator("#cp-grid-error").is_visible()
+    assert np.isfinite(browser_feature_map(playground)).all()
+    expected = {"Negate": "filter_2", "Transpose": "filter_3", "All zero": "custom"}[action]
+    assert playground.eval_on_selector("#cp-preset", "s => s.value") == expected
+    text = shown_text(playground)
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_the_wheel_over_a_focused_cell_scrolls_the_page(playground):
+    cell = playground.locator("#cp-w-1-1")
+    cell.scroll_into_view_if_needed()
+    cell.focus()
+    cell.hover()
+    value = cell.input_value()
+    before = playground.evaluate("window.scrollY")
+    playground.mouse.wheel(0, 300)
+    playground.wait_for_function(f"window.scrollY > {before}", timeout=5_000)
+    assert cell.input_value() == value
+    np.testing.assert_array_equal(weights(playground), playground_presets()["filter_1"])
+
+
+def test_clicking_the_map_pins_the_position(playground):
+    canvas = playground.locator("#cp-conv")
+    canvas.scroll_into_view_if_needed()
+    b = canvas.bounding_box()
+
+    def at(fx, fy):
+        return {"x": b["width"] * fx, "y": b["height"] * fy}
+
+    def probe():
+        snapshot = playground.evaluate("window.convPlayground.snapshot()")
+        return (snapshot["probe"]["row"], snapshot["probe"]["col"]), snapshot["pinned"]
+
+    canvas.hover(position=at(0.2, 0.2))
+    first, pinned = probe()
+    assert not pinned
+    canvas.click(position=at(0.3, 0.3))
+    pinned_at, pinned = probe()
+    assert pinned and pinned_at != first
+    # Moving the pointer down to the result no longer moves the position.
+    canvas.hover(position=at(0.8, 0.9))
+    assert probe() == (pinned_at, True)
+    playground.locator("#cp-sum").hover()
+    assert probe() == (pinned_at, True)
+    assert "Pinned" in playground.text_content("#cp-pin-note")
+    # A second click unpins; the position follows the pointer again.
+    canvas.click(position=at(0.6, 0.6))
+    assert probe()[1] is False
+    canvas.hover(position=at(0.7, 0.4))
+    moved, _ = probe()
+    assert moved != pinned_at
+    # Escape unpins too.
+    canvas.click(position=at(0.5, 0.5))
+    assert probe()[1] is True
+    playground.keyboard.press("Escape")
+    assert probe()[1] is False
+
+
+def test_a_typed_position_out_of_range_is_refused(playground):
+    playground.fill("#cp-probe-row", "10")
+    playground.fill("#cp-probe-col", "20")
+    assert playground.evaluate("window.convPlayground.snapshot().probe") == {"row": 10, "col": 20}
+    for field, typed in [("#cp-probe-row", "99999"), ("#cp-probe-row", "-5"), ("#cp-probe-col", "abc"),
+                         ("#cp-probe-col", "637"), ("#cp-probe-row", "")]:
+        playground.fill(field, typed)
+        assert playground.get_attribute(field, "aria-invalid") == "true", f"{field} {typed!r}"
+        message = playground.text_content("#cp-probe-error")
+        assert ("go from 0 to 423" if "row" in field else "go from 0 to 636") in message
+        assert playground.locator("#cp-probe-error").is_visible()
+        assert playground.evaluate("window.convPlayground.snapshot().probe") == {"row": 10, "col": 20}
+        assert message in playground.text_content("#cp-probe-live")
+        playground.fill(field, "10" if "row" in field else "20")
+        assert playground.get_attribute(field, "aria-invalid") == "false"
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_grid_the_maps_and_the_value_are_in_view_together(browser, site_url, viewport):
+    """Typing a weight, the reader sees both maps change (and, on a wide page, the worked-out value)."""
+    options = PHONE if viewport == "phone" else {"viewport": VIEWPORTS[viewport]}
+    context, page, console, _ = open_playground(browser, site_url, context_options=options)
+    try:
+        for size in ("4", "5"):
+            page.select_option("#cp-size", size)
+            visible = [".cp-grid", "#cp-conv", "#cp-relu"]
+            if viewport == "desktop":
+                visible.append("#cp-sum strong")
+            # Scroll the highest of them up to just below the theme's sticky header.
+            top = min(box(page, selector)["top"] for selector in visible)
+            page.evaluate(f"window.scrollBy(0, {top - header_bottom(page) - 4})")
+            page.wait_for_timeout(100)
+            for selector in visible:
+                assert fully_in_view(page, selector), f"{viewport}, {size}x{size}: {selector} is not in view"
+        assert not console.errors
+    finally:
+        context.close()
+
+
+def test_a_tap_on_a_phone_shows_the_worked_out_value(phone):
+    canvas = phone.locator("#cp-relu")
+    canvas.scroll_into_view_if_needed()
+    b = canvas.bounding_box()
+    before = phone.evaluate("window.convPlayground.snapshot().probe")
+    canvas.tap(position={"x": b["width"] * 0.25, "y": b["height"] * 0.75})
+    snapshot = phone.evaluate("window.convPlayground.snapshot()")
+    assert snapshot["probe"] != before and snapshot["pinned"]
+    row, col = snapshot["probe"]["row"], snapshot["probe"]["col"]
+    # Touch points are whole CSS pixels: allow two of them, in map rows and columns.
+    assert abs(row - 424 * 0.75) <= 2 * 424 / b["height"] + 1
+    assert abs(col - 637 * 0.25) <= 2 * 637 / b["width"] + 1
+    assert f"row {row}, column {col}" in phone.text_content("#cp-sum")
+    assert fully_in_view(phone, "#cp-sum"), "the worked-out value is not in view after the tap"
+
+
+def test_a_negative_weight_without_a_minus_key(phone):
+    """iOS's decimal keypad has no minus: the ± button gives the sign, the focus stays in the cell."""
+    cell = phone.locator("#cp-w-0-0")
+    assert cell.get_attribute("type") == "text" and cell.get_attribute("inputmode") == "decimal"
+    cell.tap()
+    phone.keyboard.type("0.5")
+    phone.locator("#cp-flip").tap()
+    assert cell.input_value() == "-0.5"
+    assert weights(phone)[0, 0] == np.float32(-0.5)
+    assert phone.evaluate("document.activeElement.id") == "cp-w-0-0", "the sign button took the focus"
+    phone.locator("#cp-flip").tap()
+    assert cell.input_value() == "0.5" and weights(phone)[0, 0] == np.float32(0.5)
+    # The button acts on the selected cell, which it names for a screen reader.
+    phone.locator("#cp-w-2-1").tap()
+    assert "row 3, column 2" in phone.text_content("#cp-active-cell")
+    assert phone.get_attribute("#cp-flip", "aria-describedby") == "cp-active-cell"
+    phone.locator("#cp-flip").tap()
+    assert weights(phone)[2, 1] == -playground_presets()["filter_1"][2, 1]
+
+
+def test_the_sign_button_works_from_the_keyboard(playground):
+    playground.focus("#cp-w-3-3")
+    playground.keyboard.press("Tab")  # from the grid's last cell to the sign button ...
+    assert playground.evaluate("document.activeElement.id") == "cp-flip"
+    assert "row 4, column 4" in playground.text_content("#cp-active-cell")
+    playground.keyboard.press("Enter")  # ... which acts on the cell last selected
+    assert weights(playground)[3, 3] == -1
+    playground.keyboard.press("Space")
+    assert weights(playground)[3, 3] == 1
+
+
+def png_file(path, bgr) -> str:
+    cv2.imwrite(str(path), bgr)
+    return str(path)
+
+
+def test_a_panorama_is_scaled_but_kept(playground, tmp_path):
+    """An 8000 x 10 photo is scaled by half (to 4000 x 5), not to 800 x 1, and accepted."""
+    x = np.arange(8000)
+    bgr = np.dstack([np.tile((x % 256).astype(np.uint8), (10, 1))] * 3)
+    playground.set_input_files("#cp-file", png_file(tmp_path / "panorama.png", bgr))
+    playground.wait_for_function("window.convPlayground.snapshot().input.name === 'your photo'")
+    snapshot = playground.evaluate("window.convPlayground.snapshot()")
+    assert (snapshot["input"]["width"], snapshot["input"]["height"]) == (4000, 5)
+    assert (snapshot["output"]["width"], snapshot["output"]["height"]) == (3997, 2)
+    assert np.isfinite(browser_feature_map(playground)).all()
+    assert "scaled down from 8000 \u00d7 10" in playground.text_content("#cp-photo-note")
+    # Even a 5 x 5 kernel fits.
+    playground.select_option("#cp-size", "5")
+    assert playground.evaluate("window.convPlayground.snapshot().output.height") == 1
+
+
+def test_a_refused_file_is_cleared_and_svg_gets_the_formats(playground, tmp_path):
+    for name, content, reason in [
+        ("drawing.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "SVG"),
+        ("notes.png", "not an image", "not an image this browser can read"),
+    ]:
+        path = tmp_path / name
+        path.write_text(content)
+        playground.set_input_files("#cp-file", str(path))
+        playground.wait_for_function("document.getElementById('cp-photo-note').textContent.startsWith('Could not')")
+        note = playground.text_content("#cp-photo-note")
+        assert reason in note and "PNG, JPEG" in note, note
+        assert playground.eval_on_selector("#cp-file", "f => f.value") == "", "the field still names the file"
+        assert playground.evaluate("window.convPlayground.snapshot().input.name") == "the sample photo"
+        playground.click("text=Back to the sample photo")
+    tiny = np.zeros((4, 9, 3), dtype=np.uint8)
+    playground.set_input_files("#cp-file", png_file(tmp_path / "tiny.png", tiny))
+    playground.wait_for_function("document.getElementById('cp-photo-note').textContent.startsWith('Could not')")
+    assert "9 by 4 pixels" in playground.text_content("#cp-photo-note")
+
+
+def test_a_small_photo_shows_its_pixels(playground, tmp_path):
+    rng = np.random.default_rng(2)
+    small = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
+    playground.set_input_files("#cp-file", png_file(tmp_path / "small.png", small))
+    playground.wait_for_function("window.convPlayground.snapshot().input.name === 'your photo'")
+    for selector in ("#cp-input", "#cp-conv", "#cp-relu"):
+        rendering = playground.eval_on_selector(selector, "c => getComputedStyle(c).imageRendering")
+        assert rendering == "pixelated", f"{selector} is drawn smoothed ({rendering})"
+    # The sample photo, shown smaller than it is, is scaled smoothly.
+    playground.click("text=Back to the sample photo")
+    playground.wait_for_function("window.convPlayground.snapshot().input.name === 'the sample photo'")
+    assert playground.eval_on_selector("#cp-conv", "c => getComputedStyle(c).imageRendering") != "pixelated"
+
+
+def test_exercise_numbers_do_not_clash_with_other_pages(site):
+    """sphinx-exercise numbers an unnumbered page's exercises 1, 2, ... across pages."""
+    def numbers(page):
+        html = (site / "book" / f"{page}.html").read_text()
+        return set(re.findall(r"Exercise (\d+(?:\.\d+)*)", html))
+
+    pages = [p.stem for p in (site / "book").glob("*.html")]
+    mine = numbers("playground")
+    assert len(mine) >= 4, mine
+    for page in pages:
+        if page != "playground":
+            clash = mine & numbers(page)
+            assert not clash, f"the playground's exercises share numbers {sorted(clash)} with {page}"
+    chapter = re.search(r'<h1><span class="section-number">(\d+)\. </span>', (site / PAGE).read_text())
+    assert chapter, "the playground has no chapter number"
+    assert all(n.startswith(chapter.group(1) + ".") for n in mine), mine
 
 
 # --- The site's rules, on this page --------------------------------------------------

@@ -12,21 +12,28 @@ import numpy as np
 from .filters import edge_filters
 from .kernels import classic_kernels
 
-__all__ = ["PRESET_LABELS", "playground_presets"]
+__all__ = ["PRESET_LABELS", "WEIGHT_LIMIT", "playground_presets"]
 
 
 #: Reader-facing names of the presets, in the order the playground lists them.
+#: Short enough to show whole in the closed preset menu of a phone.
 PRESET_LABELS: dict[str, str] = {
-    "filter_1": "Filter 1: vertical edge, dark to bright (lesson)",
-    "filter_2": "Filter 2: vertical edge, bright to dark (lesson)",
-    "filter_3": "Filter 3: horizontal edge, dark to bright (lesson)",
-    "filter_4": "Filter 4: horizontal edge, bright to dark (lesson)",
+    "filter_1": "Filter 1: vertical, dark to bright",
+    "filter_2": "Filter 2: vertical, bright to dark",
+    "filter_3": "Filter 3: horizontal, dark to bright",
+    "filter_4": "Filter 4: horizontal, bright to dark",
     "sobel_x": "Sobel x: vertical edges",
     "sobel_y": "Sobel y: horizontal edges",
-    "blur": "Blur: the 3 \u00d7 3 box blur",
+    "blur": "Blur: the 3 \u00d7 3 mean",
     "sharpen": "Sharpen",
-    "laplacian": "Laplacian: edges in every direction",
+    "laplacian": "Laplacian: edges in all directions",
 }
+
+#: The largest size of a weight the playground accepts: it marks a weight
+#: ``w`` with ``abs(w) > WEIGHT_LIMIT`` (or no finite number) as invalid.
+#: With gray values in [0, 1], no output of a kernel of at most 5 x 5 such
+#: weights exceeds ``25 * WEIGHT_LIMIT``, far inside float32's range.
+WEIGHT_LIMIT: int = 1000
 
 
 def playground_presets() -> dict[str, np.ndarray]:

@@ -15,6 +15,9 @@ script, ``<outdir>/playground/data.js``, that sets
     the sum of its levels, which the page checks after decoding.
 ``presets``
     The kernels of :func:`convbook.presets.playground_presets`, with labels.
+``weight_limit``
+    :data:`convbook.presets.WEIGHT_LIMIT`: the page accepts a weight ``w``
+    only when it is a finite number with ``abs(w) <= weight_limit``.
 ``colormap``
     The ``RdBu_r`` colour map of the book's feature-map figures.
 ``gray``
@@ -44,7 +47,7 @@ import cv2
 import numpy as np
 
 from .images import load_grayscale, sample_image_path
-from .presets import PRESET_LABELS, playground_presets
+from .presets import PRESET_LABELS, WEIGHT_LIMIT, playground_presets
 
 __all__ = ["playground_data", "read_playground_data", "write_playground_data", "setup"]
 
@@ -131,6 +134,7 @@ def playground_data(levels: np.ndarray) -> dict:
         },
         "presets": presets,
         "default": presets[0]["id"],
+        "weight_limit": WEIGHT_LIMIT,
         "colormap": {"name": DIVERGING_CMAP, "lut": colormap_lut()},
         "gray": gray_weights(),
     }

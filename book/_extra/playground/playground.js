@@ -18,8 +18,10 @@
     return;
   }
 
-  /** Photos larger than this (longer side, pixels) are scaled down. */
+  /** Photos larger than this (longer side, pixels) are scaled down... */
   var MAX_SIDE = 800;
+  /** ...but never so far that a side gets shorter than the largest kernel. */
+  var MIN_SIDE = 5;
   var SIZES = [3, 4, 5];
 
   var state = {
@@ -33,6 +35,10 @@
     outH: 0,
     stats: null,
     probe: null, // {row, col} in output coordinates
+    pinned: false, // true: the position stays where it was clicked, tapped or typed
+    problems: {}, // cell index -> what is wrong with what the reader typed there
+    activeCell: 0, // the cell the sign button acts on
+    custom: null, // {size, weights}: the reader's own last weights
     timings: [],
   };
 
@@ -75,13 +81,19 @@
     if (digits === undefined) {
       digits = 3;
     }
+    if (!isFinite(value)) {
+      // Cannot happen with valid weights (playground tests); never print NaN.
+      return "(no finite value)";
+    }
     var text = Math.abs(value) < 0.5 * Math.pow(10, -digits) ? (0).toFixed(digits) : value.toFixed(digits);
     return text.replace("-", "\u2212");
   }
 
-  /** A weight as it goes into a number input (shortest exact form). */
+  /** A weight as it goes into a cell (at most 6 decimals, no exponent). */
   function weightText(value) {
-    return String(Math.round(value * 1e6) / 1e6);
+    var rounded = Math.round(value * 1e6) / 1e6;
+    var text = String(rounded + 0);
+    return /e/i.test(text) ? rounded.toFixed(6).replace(/\.?0+$/, "") : text;
   }
 
   // --- Images -----------------------------------------------------------------
@@ -109,11 +121,23 @@
     return { gray: gray, checksum: sum };
   }
 
+  /**
+   * The factor by which a width x height image is scaled: the longer side
+   * down to maxSide, but not so far that the shorter side drops below
+   * MIN_SIDE (an 8000 x 10 panorama becomes 4000 x 5, not 800 x 1).
+   */
+  function scaleFactor(width, height, maxSide) {
+    var scale = Math.min(1, maxSide / Math.max(width, height));
+    return Math.min(1, Math.max(scale, MIN_SIDE / Math.min(width, height)));
+  }
+
   /** Decode an image (Blob) into RGBA pixels, with no colour management. */
   function decode(blob, maxSide) {
     var options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
+    var original = null;
     return createImageBitmap(blob, options).then(function (bitmap) {
-      var scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+      original = { width: bitmap.width, height: bitmap.height };
+      var scale = scaleFactor(bitmap.width, bitmap.height, maxSide);
       if (scale >= 1) {
         return bitmap;
       }
@@ -134,7 +158,14 @@
       var ctx = canvas.getContext("2d", { willReadFrequently: true });
       ctx.drawImage(bitmap, 0, 0);
       var pixels = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-      var result = { width: bitmap.width, height: bitmap.height, rgba: pixels };
+      var result = {
+        width: bitmap.width,
+        height: bitmap.height,
+        rgba: pixels,
+        scaled: bitmap.width !== original.width || bitmap.height !== original.height,
+        originalWidth: original.width,
+        originalHeight: original.height,
+      };
       bitmap.close();
       return result;
     });
@@ -251,6 +282,59 @@
     ctx.putImageData(image, 0, 0);
   }
 
+  // --- Reading what the reader types ---------------------------------------------
+
+  /** A plain decimal number: digits, one point, an optional exponent. */
+  var NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+  /**
+   * Read one weight as typed. Returns {value} (a float32 number) or {problem}
+   * (words that finish the sentence "Row r, column c: ..."). A weight must be
+   * a finite number with |w| <= the limit data.js gives (WEIGHT_LIMIT in
+   * convbook.presets); anything else is refused, never read as 0.
+   */
+  function parseWeight(text) {
+    var limit = weightLimit();
+    var typed = String(text).trim().replace(/\u2212/g, "-");
+    if (typed === "") {
+      return { problem: "the cell is empty; type a number (0 for no weight)" };
+    }
+    if (/^[+-]?\d*,\d+$/.test(typed)) {
+      return { problem: quote(typed) + " has a comma; write the decimal point as a dot: " + typed.replace(",", ".") };
+    }
+    if (!NUMBER_PATTERN.test(typed)) {
+      return { problem: quote(typed) + " is not a number" };
+    }
+    var value = Number(typed);
+    if (!isFinite(value) || Math.abs(value) > limit) {
+      return { problem: quote(typed) + " is outside the range \u2212" + limit + " to " + limit };
+    }
+    return { value: Math.fround(value) + 0 }; // + 0 turns -0 into 0
+  }
+
+  function quote(text) {
+    var shown = text.length > 24 ? text.slice(0, 23) + "\u2026" : text;
+    return "\u201c" + shown + "\u201d";
+  }
+
+  function weightLimit() {
+    var limit = state.data && state.data.weight_limit;
+    return typeof limit === "number" && limit > 0 ? limit : 1000;
+  }
+
+  /** A row or column of the output as typed: {value} or {problem}. */
+  function parseIndex(text, count, what) {
+    var typed = String(text).trim();
+    var last = count - 1;
+    if (!/^\d+$/.test(typed) || Number(typed) > last) {
+      return {
+        problem: (typed === "" ? "The " + what + " is empty" : "There is no " + what + " " + quote(typed)) +
+          ": " + what + "s go from 0 to " + last + ".",
+      };
+    }
+    return { value: Number(typed) };
+  }
+
   // --- Building the interface --------------------------------------------------
 
   function view(canvas, marker, caption, extra) {
@@ -259,14 +343,21 @@
     ].concat(extra || []).concat([caption]));
   }
 
+  function button(text, attrs) {
+    var node = el("button", Object.assign({ type: "button", className: "cp-button", text: text }, attrs || {}));
+    return node;
+  }
+
   function build() {
     root.textContent = "";
     var presets = state.data.presets;
+    var limit = weightLimit();
 
-    // Kernel editor
-    ui.preset = el("select", { id: "cp-preset" }, presets.map(function (preset) {
+    // The kernel ------------------------------------------------------------------
+    ui.preset = el("select", { id: "cp-preset", "aria-describedby": "cp-preset-note" }, presets.map(function (preset) {
       return el("option", { value: preset.id, text: preset.label });
     }).concat([el("option", { value: "custom", text: "Custom: your own weights" })]));
+    ui.presetNote = el("p", { className: "cp-note", id: "cp-preset-note" });
     ui.size = el("select", { id: "cp-size" }, SIZES.map(function (n) {
       return el("option", { value: n, text: n + " \u00d7 " + n });
     }));
@@ -276,10 +367,13 @@
       "aria-labelledby": "cp-grid-label",
       "aria-describedby": "cp-grid-help",
     });
+    ui.gridError = el("div", { className: "cp-problem", id: "cp-grid-error", hidden: true });
+    ui.activeCell = el("span", { className: "cp-note cp-active-cell", id: "cp-active-cell" });
+    ui.flip = button("\u00b1 Change sign", { id: "cp-flip", "aria-describedby": "cp-active-cell" });
     ui.weightSum = el("p", { className: "cp-note", id: "cp-weight-sum" });
-    var negate = el("button", { type: "button", className: "cp-button", text: "Negate" });
-    var transpose = el("button", { type: "button", className: "cp-button", text: "Transpose" });
-    var zero = el("button", { type: "button", className: "cp-button", text: "All zero" });
+    var negate = button("Negate", { id: "cp-negate" });
+    var transpose = button("Transpose", { id: "cp-transpose" });
+    var zero = button("All zero", { id: "cp-zero" });
     negate.addEventListener("click", function () {
       transform(function (w, r, c, k) { return -w[r * k + c]; });
     });
@@ -290,29 +384,92 @@
       transform(function () { return 0; });
     });
 
-    var kernelPanel = el("section", { className: "cp-panel cp-kernel", "aria-labelledby": "cp-kernel-heading" }, [
+    ui.kernelPanel = el("section", { className: "cp-panel cp-kernel", "aria-labelledby": "cp-kernel-heading" }, [
       el("h3", { className: "cp-heading", id: "cp-kernel-heading", text: "The kernel" }),
-      el("div", { className: "cp-field" }, [el("label", { for: "cp-preset", text: "Preset" }), ui.preset]),
+      el("div", { className: "cp-field cp-field-wide" }, [el("label", { for: "cp-preset", text: "Preset" }), ui.preset]),
+      ui.presetNote,
       el("div", { className: "cp-field" }, [el("label", { for: "cp-size", text: "Size" }), ui.size]),
       el("p", { className: "cp-grid-label", id: "cp-grid-label", text: "Weights" }),
       ui.grid,
+      ui.gridError,
+      el("div", { className: "cp-cell-tools" }, [ui.flip, ui.activeCell]),
       el("p", {
         className: "cp-note",
         id: "cp-grid-help",
-        text: "Type a number in a cell. The arrow keys move between cells.",
+        text: "Type a number from \u2212" + limit + " to " + limit + " in each cell. The arrow keys move " +
+          "between cells; \u00b1 changes the sign of the selected cell.",
       }),
       ui.weightSum,
       el("div", { className: "cp-buttons" }, [negate, transpose, zero]),
     ]);
 
-    // Photo
+    // The feature maps ----------------------------------------------------------------
+    ui.convCanvas = el("canvas", { id: "cp-conv", role: "img", "aria-label": "The feature map before ReLU" });
+    ui.reluCanvas = el("canvas", { id: "cp-relu", role: "img", "aria-label": "The feature map after ReLU" });
+    ui.convMark = el("div", { className: "cp-marker cp-marker-point", "aria-hidden": "true", hidden: true });
+    ui.reluMark = el("div", { className: "cp-marker cp-marker-point", "aria-hidden": "true", hidden: true });
+    ui.convBar = el("div", { className: "cp-colorbar", "aria-hidden": "true" });
+    ui.reluBar = el("div", { className: "cp-colorbar", "aria-hidden": "true" });
+    ui.convScale = el("div", { className: "cp-scale", "aria-hidden": "true" });
+    ui.reluScale = el("div", { className: "cp-scale", "aria-hidden": "true" });
+    ui.convCaption = el("figcaption", { text: "Before ReLU" });
+    ui.reluCaption = el("figcaption", { text: "After ReLU" });
+    ui.status = el("p", { className: "cp-status", id: "cp-status" });
+    ui.timing = el("p", { className: "cp-note cp-timing", id: "cp-timing" });
+    ui.mapsPanel = el("section", { className: "cp-maps", "aria-labelledby": "cp-maps-heading" }, [
+      el("h3", { className: "cp-heading", id: "cp-maps-heading", text: "What the layer makes of it" }),
+      el("div", { className: "cp-views" }, [
+        view(ui.convCanvas, ui.convMark, ui.convCaption, [ui.convBar, ui.convScale]),
+        view(ui.reluCanvas, ui.reluMark, ui.reluCaption, [ui.reluBar, ui.reluScale]),
+      ]),
+      ui.status,
+      ui.timing,
+    ]);
+
+    // One value, worked out ------------------------------------------------------------
+    ui.probeRow = el("input", {
+      type: "text", id: "cp-probe-row", inputmode: "numeric", autocomplete: "off",
+      "aria-describedby": "cp-probe-error", spellcheck: "false",
+    });
+    ui.probeCol = el("input", {
+      type: "text", id: "cp-probe-col", inputmode: "numeric", autocomplete: "off",
+      "aria-describedby": "cp-probe-error", spellcheck: "false",
+    });
+    ui.probeError = el("div", { className: "cp-problem", id: "cp-probe-error", hidden: true });
+    ui.patchGrid = el("div", { className: "cp-matrix", "aria-hidden": "true" });
+    ui.weightGrid = el("div", { className: "cp-matrix", "aria-hidden": "true" });
+    ui.productGrid = el("div", { className: "cp-matrix", "aria-hidden": "true" });
+    ui.sum = el("p", { className: "cp-sum", id: "cp-sum" });
+    ui.pinNote = el("p", { className: "cp-note", id: "cp-pin-note" });
+    // Spoken when the position is typed (pointing would be too chatty).
+    ui.probeLive = el("p", { className: "cp-sr-only", id: "cp-probe-live", "aria-live": "polite" });
+    ui.inspector = el("section", { className: "cp-panel cp-inspector", "aria-labelledby": "cp-inspector-heading" }, [
+      el("h3", { className: "cp-heading", id: "cp-inspector-heading", text: "One value, worked out" }),
+      ui.sum,
+      ui.pinNote,
+      el("div", { className: "cp-probe-fields" }, [
+        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-row", text: "Output row" }), ui.probeRow]),
+        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-col", text: "Output column" }), ui.probeCol]),
+      ]),
+      ui.probeError,
+      el("div", { className: "cp-matrices" }, [
+        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Input patch" }), ui.patchGrid]),
+        el("div", { className: "cp-times", "aria-hidden": "true", text: "\u00d7" }),
+        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Weights" }), ui.weightGrid]),
+        el("div", { className: "cp-times", "aria-hidden": "true", text: "=" }),
+        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Products" }), ui.productGrid]),
+      ]),
+      ui.probeLive,
+    ]);
+
+    // The photo ------------------------------------------------------------------------
     ui.file = el("input", { type: "file", id: "cp-file", accept: "image/*", "aria-describedby": "cp-file-help" });
-    ui.resetPhoto = el("button", { type: "button", className: "cp-button", text: "Back to the sample photo" });
+    ui.resetPhoto = button("Back to the sample photo", { id: "cp-reset-photo" });
     ui.photoNote = el("p", { className: "cp-note", id: "cp-photo-note" });
     ui.inputCanvas = el("canvas", { id: "cp-input", role: "img", "aria-label": "The input photo" });
     ui.inputBox = el("div", { className: "cp-marker cp-marker-patch", "aria-hidden": "true", hidden: true });
     ui.inputCaption = el("figcaption", { text: "Input" });
-    var photoPanel = el("section", { className: "cp-panel cp-photo", "aria-labelledby": "cp-photo-heading" }, [
+    ui.photoPanel = el("section", { className: "cp-panel cp-photo", "aria-labelledby": "cp-photo-heading" }, [
       el("h3", { className: "cp-heading", id: "cp-photo-heading", text: "The photo" }),
       view(ui.inputCanvas, ui.inputBox, ui.inputCaption),
       el("div", { className: "cp-field cp-field-file" }, [
@@ -322,76 +479,34 @@
       el("p", {
         className: "cp-note",
         id: "cp-file-help",
-        text: "Your photo stays on your device: this page reads it in the browser and uploads nothing. " +
-          "Photos larger than " + MAX_SIDE + " pixels are scaled down to keep the updates fast.",
+        text: "A PNG, JPEG, GIF, WebP or BMP file. It stays on your device: this page reads it in the browser " +
+          "and uploads nothing. Photos larger than " + MAX_SIDE + " pixels are scaled down to keep the " +
+          "updates fast, never below " + MIN_SIDE + " pixels on a side.",
       }),
       ui.photoNote,
       el("div", { className: "cp-buttons" }, [ui.resetPhoto]),
     ]);
 
-    // Views
-    ui.convCanvas = el("canvas", { id: "cp-conv", role: "img", "aria-label": "The feature map before ReLU" });
-    ui.reluCanvas = el("canvas", { id: "cp-relu", role: "img", "aria-label": "The feature map after ReLU" });
-    ui.convMark = el("div", { className: "cp-marker cp-marker-point", "aria-hidden": "true", hidden: true });
-    ui.reluMark = el("div", { className: "cp-marker cp-marker-point", "aria-hidden": "true", hidden: true });
-    ui.convBar = el("div", { className: "cp-colorbar", "aria-hidden": "true" });
-    ui.reluBar = el("div", { className: "cp-colorbar", "aria-hidden": "true" });
-    ui.convScale = el("div", { className: "cp-scale", "aria-hidden": "true" });
-    ui.reluScale = el("div", { className: "cp-scale", "aria-hidden": "true" });
-    ui.convCaption = el("figcaption", { text: "Feature map before ReLU" });
-    ui.reluCaption = el("figcaption", { text: "Feature map after ReLU" });
+    // What a screen reader hears: a short while after the last change.
+    ui.announcer = el("p", { className: "cp-sr-only", id: "cp-announce", "aria-live": "polite" });
 
-    var views = el("div", { className: "cp-views" }, [
-      view(ui.convCanvas, ui.convMark, ui.convCaption, [ui.convBar, ui.convScale]),
-      view(ui.reluCanvas, ui.reluMark, ui.reluCaption, [ui.reluBar, ui.reluScale]),
-    ]);
-
-    // Inspector
-    ui.probeRow = el("input", { type: "number", id: "cp-probe-row", min: 0, step: 1, inputmode: "numeric" });
-    ui.probeCol = el("input", { type: "number", id: "cp-probe-col", min: 0, step: 1, inputmode: "numeric" });
-    ui.patchGrid = el("div", { className: "cp-matrix", "aria-hidden": "true" });
-    ui.weightGrid = el("div", { className: "cp-matrix", "aria-hidden": "true" });
-    ui.productGrid = el("div", { className: "cp-matrix", "aria-hidden": "true" });
-    ui.sum = el("p", { className: "cp-sum", id: "cp-sum" });
-    // Spoken when the position is typed (pointing would be too chatty).
-    ui.probeLive = el("p", { className: "cp-sr-only", id: "cp-probe-live", "aria-live": "polite" });
-    var inspector = el("section", { className: "cp-panel cp-inspector", "aria-labelledby": "cp-inspector-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-inspector-heading", text: "One output value, worked out" }),
-      el("p", {
-        className: "cp-note",
-        text: "Point at a feature map, or tap it, to pick a position; or type the position here.",
-      }),
-      el("div", { className: "cp-probe-fields" }, [
-        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-row", text: "Output row" }), ui.probeRow]),
-        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-col", text: "Output column" }), ui.probeCol]),
-      ]),
-      el("div", { className: "cp-matrices" }, [
-        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Input patch" }), ui.patchGrid]),
-        el("div", { className: "cp-times", "aria-hidden": "true", text: "\u00d7" }),
-        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Weights" }), ui.weightGrid]),
-        el("div", { className: "cp-times", "aria-hidden": "true", text: "=" }),
-        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Products" }), ui.productGrid]),
-      ]),
-      ui.sum,
-      ui.probeLive,
-    ]);
-
-    ui.status = el("p", { className: "cp-status", id: "cp-status", "aria-live": "polite" });
-    ui.timing = el("p", { className: "cp-note cp-timing", id: "cp-timing" });
-
-    root.appendChild(el("div", { className: "cp-controls" }, [kernelPanel, photoPanel]));
-    root.appendChild(el("h3", { className: "cp-heading", text: "What the layer makes of it" }));
-    root.appendChild(ui.status);
-    root.appendChild(views);
-    root.appendChild(ui.timing);
-    root.appendChild(inspector);
+    // Reading order = the phone's visual order for everything that takes focus:
+    // kernel, worked-out value, photo. On a wide page the maps and the photo
+    // form the right-hand column (playground.css).
+    root.appendChild(el("div", { className: "cp-layout" }, [
+      el("div", { className: "cp-column cp-column-edit" }, [ui.kernelPanel, ui.inspector]),
+      el("div", { className: "cp-column cp-column-see" }, [ui.mapsPanel, ui.photoPanel]),
+    ]));
+    root.appendChild(ui.announcer);
 
     wire();
   }
 
   function wire() {
     ui.preset.addEventListener("change", function () {
-      if (ui.preset.value !== "custom") {
+      if (ui.preset.value === "custom") {
+        chooseCustom();
+      } else {
         loadPreset(ui.preset.value);
       }
     });
@@ -400,21 +515,27 @@
     });
     ui.grid.addEventListener("input", function (event) {
       var cell = event.target;
-      if (!cell.dataset || cell.dataset.index === undefined) {
-        return;
+      if (cell.dataset && cell.dataset.index !== undefined) {
+        readCell(cell);
       }
-      var value = parseFloat(cell.value);
-      state.weights[+cell.dataset.index] = isFinite(value) ? value : 0;
-      cell.setAttribute("aria-invalid", cell.value !== "" && !isFinite(value) ? "true" : "false");
-      markCustom();
-      update();
     });
     ui.grid.addEventListener("keydown", onGridKey);
     ui.grid.addEventListener("focusin", function (event) {
-      if (event.target.select) {
-        event.target.select();
+      var cell = event.target;
+      if (cell.dataset && cell.dataset.index !== undefined) {
+        selectCell(+cell.dataset.index);
+        if (cell.select) {
+          cell.select();
+        }
       }
     });
+    // The sign button keeps the focus (and a phone's keypad) in the cell.
+    ui.flip.addEventListener("pointerdown", function (event) {
+      if (document.activeElement && document.activeElement.classList.contains("cp-cell")) {
+        event.preventDefault();
+      }
+    });
+    ui.flip.addEventListener("click", flipSign);
 
     ui.file.addEventListener("change", function () {
       var file = ui.file.files && ui.file.files[0];
@@ -430,19 +551,25 @@
     });
 
     [ui.convCanvas, ui.reluCanvas].forEach(function (canvas) {
-      canvas.addEventListener("pointermove", pointAt);
-      canvas.addEventListener("pointerdown", pointAt);
-    });
-    [ui.probeRow, ui.probeCol].forEach(function (field) {
-      field.addEventListener("input", function () {
-        var row = parseInt(ui.probeRow.value, 10);
-        var col = parseInt(ui.probeCol.value, 10);
-        if (isFinite(row) && isFinite(col)) {
-          setProbe(row, col, false);
-          ui.probeLive.textContent = ui.sum.textContent;
+      canvas.addEventListener("pointerdown", function (event) {
+        lastPointer = event.pointerType || "mouse";
+      });
+      canvas.addEventListener("pointermove", function (event) {
+        if (event.pointerType !== "touch" && !state.pinned) {
+          pointAt(event);
         }
       });
+      canvas.addEventListener("click", onMapClick);
     });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && state.pinned) {
+        setPinned(false);
+      }
+    });
+    [ui.probeRow, ui.probeCol].forEach(function (field) {
+      field.addEventListener("input", readProbeFields);
+    });
+    window.addEventListener("resize", sharpenAll);
   }
 
   function onGridKey(event) {
@@ -467,21 +594,31 @@
     ui.cells[row * k + col].focus();
   }
 
+  function cellName(index) {
+    var k = state.size;
+    return "row " + (Math.floor(index / k) + 1) + ", column " + (index % k + 1);
+  }
+
   function buildGrid() {
     var k = state.size;
     ui.grid.textContent = "";
     ui.grid.style.gridTemplateColumns = "repeat(" + k + ", auto)";
     ui.grid.setAttribute("data-size", k);
     ui.cells = [];
+    state.problems = {};
     for (var r = 0; r < k; r++) {
       for (var c = 0; c < k; c++) {
+        // A text field, not type=number: the page checks what is typed itself
+        // (a number field reports "abc" as "" and lets the mouse wheel change it).
         var cell = el("input", {
-          type: "number",
-          step: "any",
+          type: "text",
           inputmode: "decimal",
+          autocomplete: "off",
+          spellcheck: "false",
           className: "cp-cell",
           id: "cp-w-" + r + "-" + c,
           "aria-label": "Weight, row " + (r + 1) + ", column " + (c + 1),
+          "aria-invalid": "false",
           "data-index": r * k + c,
           value: weightText(state.weights[r * k + c]),
         });
@@ -490,13 +627,105 @@
       }
     }
     ui.size.value = String(k);
+    selectCell(Math.min(state.activeCell || 0, k * k - 1));
+    showProblems();
   }
 
   function fillGrid() {
+    state.problems = {};
     ui.cells.forEach(function (cell, i) {
       cell.value = weightText(state.weights[i]);
-      cell.setAttribute("aria-invalid", "false");
     });
+    showProblems();
+  }
+
+  /** Read one cell; use its weight only when it is valid. */
+  function readCell(cell) {
+    var index = +cell.dataset.index;
+    var parsed = parseWeight(cell.value);
+    if (parsed.problem !== undefined) {
+      state.problems[index] = parsed.problem;
+      showProblems();
+      scheduleAnnounce();
+      return;
+    }
+    delete state.problems[index];
+    showProblems();
+    if (state.weights[index] !== parsed.value) {
+      state.weights[index] = parsed.value;
+      weightsChanged();
+      update();
+    } else {
+      scheduleAnnounce();
+    }
+  }
+
+  /** Mark the invalid cells and say, next to the grid, what is wrong. */
+  function showProblems() {
+    var indices = Object.keys(state.problems).map(Number).sort(function (a, b) { return a - b; });
+    ui.cells.forEach(function (cell, i) {
+      var bad = state.problems[i] !== undefined;
+      cell.setAttribute("aria-invalid", bad ? "true" : "false");
+      if (bad) {
+        cell.setAttribute("aria-describedby", "cp-grid-error");
+      } else {
+        cell.removeAttribute("aria-describedby");
+      }
+    });
+    ui.gridError.textContent = "";
+    ui.gridError.hidden = indices.length === 0;
+    if (indices.length) {
+      indices.forEach(function (i) {
+        ui.gridError.appendChild(el("p", {
+          text: capital(cellName(i)) + ": " + state.problems[i] + ". The maps still use its last valid value, " +
+            trim(state.weights[i]) + ".",
+        }));
+      });
+    }
+    if (state.stats) {
+      describeWeights();
+    }
+  }
+
+  function problemSummary() {
+    var indices = Object.keys(state.problems);
+    if (!indices.length) {
+      return "";
+    }
+    return (indices.length === 1 ? "One weight is not valid. " : indices.length + " weights are not valid. ") +
+      indices.map(function (i) {
+        return capital(cellName(+i)) + ": " + state.problems[i] + ".";
+      }).join(" ") + " The maps use the last valid weights.";
+  }
+
+  function capital(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  function selectCell(index) {
+    state.activeCell = index;
+    ui.cells.forEach(function (cell, i) {
+      cell.classList.toggle("cp-cell-active", i === index);
+    });
+    ui.activeCell.textContent = "(" + cellName(index) + ")";
+  }
+
+  /** The ± button: a minus sign in front of the selected cell's text, or off it. */
+  function flipSign() {
+    var cell = ui.cells[state.activeCell || 0];
+    var text = cell.value.trim();
+    if (/^[-\u2212]/.test(text)) {
+      text = text.slice(1);
+    } else if (text.charAt(0) === "+") {
+      text = "-" + text.slice(1);
+    } else {
+      text = "-" + text;
+    }
+    cell.value = text;
+    if (document.activeElement === cell && cell.setSelectionRange) {
+      cell.setSelectionRange(text.length, text.length);
+    }
+    readCell(cell);
   }
 
   // --- Actions ------------------------------------------------------------------
@@ -510,29 +739,92 @@
     return null;
   }
 
+  /** The preset whose weights these are (same size, every weight equal), or null. */
+  function matchPreset(weights, k) {
+    var presets = state.data.presets;
+    for (var p = 0; p < presets.length; p++) {
+      var rows = presets[p].weights;
+      if (rows.length !== k) {
+        continue;
+      }
+      var same = true;
+      for (var r = 0; r < k && same; r++) {
+        for (var c = 0; c < k; c++) {
+          if (Math.fround(rows[r][c]) !== weights[r * k + c]) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (same) {
+        return presets[p];
+      }
+    }
+    return null;
+  }
+
+  /** After any change of the weights: name the preset they are, or keep them as Custom. */
+  function weightsChanged() {
+    var preset = matchPreset(state.weights, state.size);
+    if (preset) {
+      state.presetId = preset.id;
+      ui.preset.value = preset.id;
+    } else {
+      state.presetId = null;
+      ui.preset.value = "custom";
+      state.custom = { size: state.size, weights: new Float32Array(state.weights) };
+    }
+    showPresetNote();
+  }
+
+  function showPresetNote() {
+    var text;
+    if (state.presetId) {
+      text = "";
+    } else if (state.custom) {
+      text = "Your own weights. Choosing Custom again brings them back after you try a preset.";
+    } else {
+      text = "Type your own weights in the grid; the menu names a preset again when the weights equal it.";
+    }
+    ui.presetNote.textContent = text;
+    ui.presetNote.hidden = !text;
+  }
+
+  function setWeights(k, weights) {
+    state.size = k;
+    state.weights = weights;
+    buildGrid();
+    weightsChanged();
+    update();
+    announce();
+  }
+
   function loadPreset(id) {
     var preset = findPreset(id);
     if (!preset) {
       return;
     }
     var k = preset.weights.length;
-    state.presetId = id;
-    state.size = k;
-    state.weights = new Float32Array(k * k);
+    var weights = new Float32Array(k * k);
     preset.weights.forEach(function (row, r) {
       row.forEach(function (w, c) {
-        state.weights[r * k + c] = w;
+        weights[r * k + c] = w;
       });
     });
-    ui.preset.value = id;
-    buildGrid();
-    update();
-    announce();
+    setWeights(k, weights);
   }
 
-  function markCustom() {
-    state.presetId = null;
-    ui.preset.value = "custom";
+  /** "Custom" in the menu: the reader's own last weights, or the present ones to edit. */
+  function chooseCustom() {
+    if (state.custom) {
+      setWeights(state.custom.size, new Float32Array(state.custom.weights));
+    } else {
+      state.presetId = null;
+      showPresetNote();
+      update();
+      announce();
+    }
+    ui.preset.value = state.presetId || "custom";
   }
 
   function resize(k) {
@@ -544,26 +836,22 @@
         next[r * k + c] = old[r * oldK + c];
       }
     }
-    state.size = k;
-    state.weights = next;
-    markCustom();
-    buildGrid();
-    update();
-    announce();
+    setWeights(k, next);
   }
 
+  /** Negate, transpose, all zero: applied to the weights in use (the valid ones). */
   function transform(fn) {
     var k = state.size;
     var old = state.weights;
     var next = new Float32Array(k * k);
     for (var r = 0; r < k; r++) {
       for (var c = 0; c < k; c++) {
-        next[r * k + c] = fn(old, r, c, k);
+        next[r * k + c] = fn(old, r, c, k) + 0;
       }
     }
     state.weights = next;
-    markCustom();
     fillGrid();
+    weightsChanged();
     update();
     announce();
   }
@@ -577,6 +865,7 @@
     );
     ui.inputCaption.textContent = "Input: " + input.name + " (" + input.width + " \u00d7 " + input.height + ")";
     state.probe = null;
+    setPinned(false);
   }
 
   function loadSamplePhoto() {
@@ -597,19 +886,32 @@
     });
   }
 
+  var READABLE = "use a PNG, JPEG, GIF, WebP or BMP file";
+
   function loadOwnPhoto(file) {
-    return decode(file, MAX_SIDE).then(function (decoded) {
-      if (decoded.width < 5 || decoded.height < 5) {
-        throw new Error("it is smaller than the largest kernel (5 by 5 pixels)");
+    var name = file.name;
+    var refused = null;
+    if (/svg/i.test(file.type) || /\.svgz?$/i.test(name)) {
+      refused = Promise.reject(new Error("it is an SVG drawing, which has no pixels to filter; " + READABLE));
+    }
+    return (refused || decode(file, MAX_SIDE)).then(function (decoded) {
+      if (decoded.width < MIN_SIDE || decoded.height < MIN_SIDE) {
+        throw new Error("it is " + decoded.width + " by " + decoded.height + " pixels, smaller than the largest " +
+          "kernel (" + MIN_SIDE + " by " + MIN_SIDE + ")");
       }
       var result = grayFromRGBA(decoded.rgba, decoded.width, decoded.height);
       setInput({ width: decoded.width, height: decoded.height, gray: result.gray, name: "your photo" });
-      ui.photoNote.textContent = "Showing your photo \u201c" + file.name + "\u201d, read on this device.";
+      ui.photoNote.textContent = "Showing your photo \u201c" + name + "\u201d, read on this device" +
+        (decoded.scaled ? ", scaled down from " + decoded.originalWidth + " \u00d7 " + decoded.originalHeight : "") + ".";
       update();
       announce();
     }).catch(function (error) {
-      ui.photoNote.textContent = "Could not use \u201c" + file.name + "\u201d: " +
-        (error && error.message && error.name !== "InvalidStateError" ? error.message : "it is not an image this browser can read") +
+      // Clear the field, so that it no longer names the refused file.
+      ui.file.value = "";
+      var reason = error && error.message && error.name !== "InvalidStateError" && error.name !== "EncodingError"
+        ? error.message
+        : "it is not an image this browser can read; " + READABLE;
+      ui.photoNote.textContent = "Could not use \u201c" + name + "\u201d: " + reason +
         ". The playground still shows the previous photo.";
       announce(ui.photoNote.textContent);
     });
@@ -625,6 +927,7 @@
     var input = state.input;
     var k = state.size;
     var result = correlate(input.gray, input.width, input.height, state.weights, k);
+    var resized = result.width !== state.outW || result.height !== state.outH;
     state.conv = result.values;
     state.outW = result.width;
     state.outH = result.height;
@@ -648,44 +951,122 @@
     ui.reluScale.textContent = "";
     ui.reluScale.appendChild(el("span", { text: "0" }));
     ui.reluScale.appendChild(el("span", { text: fmt(Math.max(stats.max, 0), 2) }));
-    ui.convCaption.textContent = "Feature map before ReLU (" + result.width + " \u00d7 " + result.height +
+    ui.convCaption.textContent = "Before ReLU (" + result.width + " \u00d7 " + result.height +
       "): blue below zero, red above";
-    ui.reluCaption.textContent = "After ReLU: black is zero, white is the largest value";
+    ui.reluCaption.textContent = "After ReLU: black is zero, white the largest value";
     ui.convCanvas.setAttribute("aria-label", "Feature map before ReLU, " + result.width + " by " + result.height +
       " values from " + fmt(stats.min, 2) + " to " + fmt(stats.max, 2) + ", blue below zero and red above");
     ui.reluCanvas.setAttribute("aria-label", "Feature map after ReLU: " + Math.round(stats.positive * 100) +
       " percent of the values are above zero");
-
-    var sum = 0;
-    for (var i = 0; i < state.weights.length; i++) {
-      sum += state.weights[i];
-    }
-    ui.weightSum.textContent = "The weights sum to " + trim(sum) +
-      (Math.abs(sum) < 1e-9 ? ": a flat patch gives 0." : ": a flat patch of brightness b gives " + trim(sum) + " \u00d7 b.");
+    describeWeights();
+    ui.status.textContent = describe();
 
     if (!state.probe) {
       var best = stats.argmaxAbs;
       state.probe = { row: Math.floor(best / result.width), col: best % result.width };
     }
     setProbe(state.probe.row, state.probe.col, true);
+    if (resized) {
+      sharpenAll();
+    }
     scheduleAnnounce();
+  }
+
+  function describeWeights() {
+    var sum = 0;
+    for (var i = 0; i < state.weights.length; i++) {
+      sum += state.weights[i];
+    }
+    var invalid = Object.keys(state.problems).length > 0;
+    ui.weightSum.textContent = (invalid ? "The weights in use (the last valid ones) sum to " : "The weights sum to ") +
+      trim(sum) +
+      (Math.abs(sum) < 1e-9 ? ": a flat patch gives 0." : ": a flat patch of brightness b gives " + trim(sum) + " \u00d7 b.");
   }
 
   function trim(value) {
     return weightText(value).replace("-", "\u2212");
   }
 
+  /** Small images are shown with visible pixels, large ones smoothly scaled down. */
+  function sharpen(canvas) {
+    var shown = canvas.getBoundingClientRect().width;
+    canvas.classList.toggle("cp-pixelated", shown > 0 && shown >= canvas.width);
+  }
+
+  function sharpenAll() {
+    [ui.inputCanvas, ui.convCanvas, ui.reluCanvas].forEach(sharpen);
+  }
+
   // --- The inspector ----------------------------------------------------------------
 
-  function pointAt(event) {
+  var lastPointer = "mouse";
+
+  function positionOf(event) {
     var canvas = event.currentTarget;
     var rect = canvas.getBoundingClientRect();
     if (!rect.width || !rect.height) {
+      return null;
+    }
+    return {
+      col: Math.floor((event.clientX - rect.left) / rect.width * state.outW),
+      row: Math.floor((event.clientY - rect.top) / rect.height * state.outH),
+    };
+  }
+
+  function pointAt(event) {
+    var at = positionOf(event);
+    if (at) {
+      setProbe(at.row, at.col, true);
+    }
+  }
+
+  /** A click pins the position; a second click lets it follow the pointer again. A tap always pins. */
+  function onMapClick(event) {
+    var at = positionOf(event);
+    if (!at) {
       return;
     }
-    var col = Math.floor((event.clientX - rect.left) / rect.width * state.outW);
-    var row = Math.floor((event.clientY - rect.top) / rect.height * state.outH);
-    setProbe(row, col, true);
+    var touch = lastPointer === "touch" || lastPointer === "pen";
+    setProbe(at.row, at.col, true);
+    setPinned(touch ? true : !state.pinned);
+    if (touch) {
+      revealSum();
+    }
+  }
+
+  /** Bring the worked-out value into view (after a tap on a phone, it may be below). */
+  function revealSum() {
+    var rect = ui.sum.getBoundingClientRect();
+    var height = window.innerHeight || document.documentElement.clientHeight;
+    if (rect.top < 0 || rect.bottom > height) {
+      ui.sum.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function setPinned(pinned) {
+    state.pinned = pinned;
+    root.classList.toggle("cp-pinned", pinned);
+    ui.pinNote.textContent = pinned
+      ? "Pinned: click the map again, or press Escape, to let the position follow the pointer."
+      : "Point at a feature map to pick a position, click or tap it to pin the position, or type it here.";
+  }
+
+  function readProbeFields() {
+    var row = parseIndex(ui.probeRow.value, state.outH, "row");
+    var col = parseIndex(ui.probeCol.value, state.outW, "column");
+    ui.probeRow.setAttribute("aria-invalid", row.problem ? "true" : "false");
+    ui.probeCol.setAttribute("aria-invalid", col.problem ? "true" : "false");
+    var problems = [row.problem, col.problem].filter(Boolean);
+    ui.probeError.hidden = problems.length === 0;
+    ui.probeError.textContent = problems.length ? problems.join(" ") + " The position stays at row " +
+      state.probe.row + ", column " + state.probe.col + "." : "";
+    if (problems.length) {
+      ui.probeLive.textContent = ui.probeError.textContent;
+      return;
+    }
+    setPinned(true);
+    setProbe(row.value, col.value, false);
+    ui.probeLive.textContent = ui.sum.textContent;
   }
 
   function setProbe(row, col, syncFields) {
@@ -695,34 +1076,36 @@
     row = Math.max(0, Math.min(state.outH - 1, row));
     col = Math.max(0, Math.min(state.outW - 1, col));
     state.probe = { row: row, col: col };
-    ui.probeRow.max = state.outH - 1;
-    ui.probeCol.max = state.outW - 1;
     if (syncFields) {
       ui.probeRow.value = row;
       ui.probeCol.value = col;
+      ui.probeRow.setAttribute("aria-invalid", "false");
+      ui.probeCol.setAttribute("aria-invalid", "false");
+      ui.probeError.hidden = true;
+      ui.probeError.textContent = "";
     }
     var k = state.size;
     var input = state.input;
     var patch = [];
     var products = [];
-    var sum = 0;
     for (var i = 0; i < k; i++) {
       for (var j = 0; j < k; j++) {
         var value = input.gray[(row + i) * input.width + col + j];
-        var product = value * state.weights[i * k + j];
         patch.push(value);
-        products.push(product);
-        sum += product;
+        products.push(value * state.weights[i * k + j]);
       }
     }
     matrix(ui.patchGrid, patch, k, 3);
     matrix(ui.weightGrid, Array.prototype.slice.call(state.weights), k, null);
     matrix(ui.productGrid, products, k, 3);
     var stored = state.conv[row * state.outW + col];
-    ui.sum.textContent = "At output row " + row + ", column " + col + ": the " + k * k +
-      " products of the input patch (rows " + row + " to " + (row + k - 1) + ", columns " + col + " to " +
-      (col + k - 1) + ") and the weights add up to " + fmt(stored, 4) + ". After ReLU: " +
-      fmt(Math.max(stored, 0), 4) + ".";
+    ui.sum.textContent = "";
+    ui.sum.appendChild(el("strong", {
+      text: "Output row " + row + ", column " + col + ": " + fmt(stored, 4) + "; after ReLU, " +
+        fmt(Math.max(stored, 0), 4) + ".",
+    }));
+    ui.sum.appendChild(document.createTextNode(" The sum of the " + k * k + " products of the input patch (rows " +
+      row + " to " + (row + k - 1) + ", columns " + col + " to " + (col + k - 1) + ") and the weights."));
     place(ui.inputBox, col, row, k, k, input.width, input.height);
     place(ui.convMark, col, row, 1, 1, state.outW, state.outH);
     place(ui.reluMark, col, row, 1, 1, state.outW, state.outH);
@@ -748,7 +1131,7 @@
     marker.style.height = (h / height * 100) + "%";
   }
 
-  // --- The description for screen readers -----------------------------------------------
+  // --- The description, and what a screen reader hears -------------------------------------
 
   var announceTimer = null;
 
@@ -777,13 +1160,15 @@
       ". After ReLU, " + Math.round(stats.positive * 100) + " percent of them are above zero; the rest become 0.";
   }
 
+  /** Say the given text, or what is wrong, or what is shown. */
   function announce(text) {
     if (announceTimer !== null) {
       clearTimeout(announceTimer);
       announceTimer = null;
     }
     if (state.input && state.stats) {
-      ui.status.textContent = text || describe();
+      var problems = problemSummary();
+      ui.announcer.textContent = text || (problems ? problems + " " : "") + describe();
     }
   }
 
@@ -813,6 +1198,8 @@
     state.weights = new Float32Array([].concat.apply([], first.weights));
     ui.preset.value = first.id;
     buildGrid();
+    showPresetNote();
+    setPinned(false);
     return loadSamplePhoto().then(function () {
       announce();
     });
@@ -864,6 +1251,8 @@
         output: { width: state.outW, height: state.outH },
         stats: state.stats,
         probe: state.probe,
+        pinned: state.pinned,
+        invalidCells: Object.keys(state.problems).map(Number),
       };
     },
     /** The input's gray values as base64 of little-endian float32. */
