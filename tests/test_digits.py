@@ -137,6 +137,24 @@ def test_bad_input_raises_value_error(split):
             edge_alignment(np.full((3, 3), bad))
         with pytest.raises(ValueError, match="finite"):
             plot_digits(np.full((1, 8, 8), bad), [0])
+    # A split whose arrays were changed in place after it was made.
+    from convbook import DigitSplit
+
+    spoiled = DigitSplit(*(np.array(a) for a in (split.train_images, split.train_labels, split.test_images,
+                                                 split.test_labels, split.train_index, split.test_index)))
+    spoiled.train_images[3, 4, 5] = np.nan
+    with pytest.raises(ValueError, match=r"^split\.train_images must hold finite values"):
+        train_digit_cnn(spoiled, epochs=1)
+    with pytest.raises(ValueError, match=r"^train_labels must hold .* from 0 to 9, got 10"):
+        DigitSplit(split.train_images, split.train_labels + 1, split.test_images, split.test_labels,
+                   split.train_index, split.test_index)
+    with pytest.raises(ValueError, match=r"^test_images must be a stack of 8x8 digits"):
+        DigitSplit(split.train_images, split.train_labels, split.test_images[:, :7], split.test_labels,
+                   split.train_index, split.test_index)
+    with pytest.raises(ValueError, match=r"^labels\[1\] must be a string or a finite whole number"):
+        plot_digits(np.zeros((2, 8, 8)), [3, float("nan")])
+    with pytest.raises(ValueError, match=r"^labels must have one entry per image"):
+        plot_digits(np.zeros((2, 8, 8)), [3])
     with pytest.raises(ValueError, match="3x3"):
         edge_alignment(np.ones((4, 4)))
     with pytest.raises(ValueError, match="all zeros"):

@@ -96,12 +96,15 @@ CASES = [
          ("image",)),
     Case("nonzero_box", dict(values=np.pad(KERNEL, 2)), ("values",)),
     Case("plot_effective_receptive_field", dict(gradient=IMAGE), ("gradient",)),
+    Case("plot_receptive_fields", dict(image=IMAGE, gradients=[IMAGE, -IMAGE], titles=["a", "b"]),
+         ("image", "gradients")),
     Case("conv_input_gradient", dict(grad_output=IMAGE[:7, :8], kernel=KERNEL),
          ("grad_output", "kernel")),
     Case("conv_weight_gradient", dict(image=IMAGE, grad_output=IMAGE[:7, :8]),
          ("image", "grad_output")),
     Case("max_pool_gradient", dict(maps=IMAGE[:8, :8], grad_output=IMAGE[:4, :4]),
          ("maps", "grad_output")),
+    Case("plot_value_grids", dict(grids=[KERNEL, IMAGE[:4, :4]], titles=["a", "b"]), ("grids",)),
     Case("shift_image", dict(image=IMAGE, rows=1, cols=2), ("image",)),
     Case("conv_as_matrix", dict(kernel=KERNEL[:2, :2], input_shape=(4, 5)), ("kernel",)),
     Case("plot_sliding_window", dict(image=IMAGE[:5, :6], kernel=KERNEL), ("image", "kernel")),
@@ -109,6 +112,9 @@ CASES = [
          ("image", "kernel")),
     Case("fit_single_kernel", dict(image=IMAGE, target=IMAGE[:7, :8], kernel_shape=(3, 3)),
          ("image", "target")),
+    Case("plot_kernel_composition", dict(first=KERNEL, second=KERNEL[:2, :2],
+                                         composed=convbook.compose_kernels(KERNEL, KERNEL[:2, :2])),
+         ("first", "second", "composed")),
     Case("edge_alignment", dict(filters=np.stack([KERNEL, KERNEL.T])), ("filters",)),
     Case("predict_digits", dict(model=Build(lambda: convbook.make_digit_cnn()),
                                 images=COLOUR[:, :8, :8]), ("images",)),
@@ -116,6 +122,19 @@ CASES = [
     Case("plot_digit_maps", dict(digit=IMAGE[:8, :8], learned_maps=COLOUR[:, :6, :6],
                                  lesson_maps=COLOUR[:, :5, :5]),
          ("digit", "learned_maps", "lesson_maps")),
+    Case("DigitSplit", dict(train_images=COLOUR[:, :8, :8], train_labels=np.array([1, 2, 3]),
+                            test_images=COLOUR[:2, :8, :8], test_labels=np.array([4, 5]),
+                            train_index=np.array([0, 1, 2]), test_index=np.array([3, 4])),
+         ("train_images", "train_labels", "test_images", "test_labels", "train_index", "test_index")),
+    Case("train_digit_cnn", dict(split=Build(lambda: convbook.DigitSplit(
+        COLOUR[:, :8, :8], np.array([1, 2, 3]), COLOUR[:2, :8, :8], np.array([4, 5]),
+        np.array([0, 1, 2]), np.array([3, 4]))), fixed_filters=np.stack([KERNEL, KERNEL.T]), epochs=1),
+         ("fixed_filters",)),
+    Case("adam_step", dict(params=[torch.zeros(2, 3)], gradients=[torch.ones(2, 3)],
+                           moments=Build(lambda: [(torch.zeros(2, 3), torch.zeros(2, 3))]),
+                           step=1, learning_rate=0.01), ("params", "gradients")),
+    Case("plot_digits", dict(images=COLOUR[:, :8, :8], labels=np.array([1, 2, 3])),
+         ("images", "labels")),
     Case("loss_hessian", dict(image=IMAGE, kernel_shape=(3, 3)), ("image",)),
     Case("convergence_factors", dict(eigenvalues=np.array([0.1, 1.0, 2.0]), learning_rate=0.5),
          ("eigenvalues",)),
@@ -158,6 +177,7 @@ TAKES_NO_ARRAY = {
     "compass_kernels": "no arguments",
     "load_digit_split": "takes integers",
     "make_digit_cnn": "takes integers",
+    "DigitTrainingResult": "a record that train_digit_cnn fills with its results; it computes nothing",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for
@@ -199,7 +219,9 @@ CHECKS = [
     # 1e39 is a bad value only where the numbers become float32 (a float32
     # tensor cannot even hold it).
     if not (label == "1e39" and (case.name in COMPUTES_IN_FLOAT64
-                                 or isinstance(case.arguments[argument], torch.Tensor)))
+                                 or isinstance(case.arguments[argument], torch.Tensor)
+                                 or (isinstance(case.arguments[argument], list)  # of tensors
+                                     and isinstance(case.arguments[argument][-1], torch.Tensor))))
 ]
 
 

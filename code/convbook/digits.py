@@ -21,6 +21,7 @@ only inside the functions that need it.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -67,6 +68,15 @@ class DigitSplit:
     test_labels : numpy.ndarray, shape (n_test,), int64
     train_index, test_index : numpy.ndarray of int
         Positions of the two sets' images in ``load_digits().images``.
+
+    Raises
+    ------
+    ValueError
+        On construction, for images that are not finite stacks of 8x8
+        digits, labels that are not whole numbers from 0 to 9, indexes that
+        are not whole numbers >= 0, or a set whose images, labels and
+        indexes differ in number. The arrays are stored as float32 (images)
+        and int64 (labels, indexes).
     """
 
     train_images: np.ndarray
@@ -75,6 +85,44 @@ class DigitSplit:
     test_labels: np.ndarray
     train_index: np.ndarray
     test_index: np.ndarray
+
+    def __post_init__(self) -> None:
+        for part in ("train", "test"):
+            images = _as_digit_images(getattr(self, f"{part}_images"), f"{part}_images")
+            n = len(images)
+            labels = _as_whole_numbers(getattr(self, f"{part}_labels"), f"{part}_labels", n, 0, 9)
+            index = _as_whole_numbers(getattr(self, f"{part}_index"), f"{part}_index", n, 0, None)
+            # A frozen dataclass: store the checked arrays through object.__setattr__.
+            object.__setattr__(self, f"{part}_images", images)
+            object.__setattr__(self, f"{part}_labels", labels)
+            object.__setattr__(self, f"{part}_index", index)
+
+
+def _as_digit_images(images, name: str) -> np.ndarray:
+    """``images`` as a finite float32 stack ``(n, 8, 8)``; ``ValueError`` naming ``name``."""
+    stack = as_filters(images, name=name)
+    if stack.shape[1:] != (8, 8) or np.ndim(images) != 3:
+        raise ValueError(f"{name} must be a stack of 8x8 digits (n, 8, 8), got shape {np.shape(images)}")
+    return stack
+
+
+def _as_whole_numbers(values, name: str, length: int, low: int, high: int | None) -> np.ndarray:
+    """``values`` as an int64 array of ``length`` whole numbers in ``[low, high]``."""
+    array = np.asarray(values)
+    expected = f"{length} finite whole numbers " + (f"from {low} to {high}" if high is not None else f">= {low}")
+    if array.ndim != 1 or len(array) != length:
+        raise ValueError(f"{name} must be a 1-D array of {expected}, got shape {array.shape}")
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"{name} must hold {expected}, got dtype {array.dtype}")
+    with np.errstate(invalid="ignore"):
+        # Without an upper limit, stay below 2**53, where float64 still holds every whole number.
+        whole = np.isfinite(array) & (array == np.round(array)) & (array >= low) & (array < 2**53)
+        if high is not None:
+            whole &= array <= high
+    if not whole.all():
+        bad = array[~whole][0].item()
+        raise ValueError(f"{name} must hold {expected}, got {bad!r}")
+    return array.astype(np.int64)
 
 
 @dataclass
@@ -237,9 +285,10 @@ def train_digit_cnn(
     Raises
     ------
     ValueError
-        For a bad ``split``, ``epochs``, ``batch_size``, ``learning_rate``
-        or ``fixed_filters`` (not square kernels, larger than 7x7, NaN or
-        infinite values).
+        For a bad ``split`` (not a DigitSplit, or training images or labels
+        changed since into NaN, infinite or out-of-range values),
+        ``epochs``, ``batch_size``, ``learning_rate`` or ``fixed_filters``
+        (not square kernels, larger than 7x7, NaN or infinite values).
     """
     import torch
     import torch.nn.functional as F
@@ -276,7 +325,8 @@ def train_digit_cnn(
                     loss = F.cross_entropy(model(images[batch]), labels[batch])
                     gradients = torch.autograd.grad(loss, trainable)  # d loss / d weight
                     steps += 1
-                    adam_step(trainable, gradients, moments, steps, learning_rate)
+                    # adam_step's update, without checking its arguments again at every step.
+                    _adam_update(trainable, gradients, moments, steps, learning_rate)
                     total += loss.item() * len(batch)
                 losses[epoch] = total / len(images)
     finally:
@@ -318,7 +368,21 @@ def adam_step(params, gradients, moments, step: int, learning_rate: float,
         How slowly ``m`` and ``v`` forget old gradients.
     eps : float
         Keeps the division finite.
+
+    Raises
+    ------
+    ValueError
+        For weights, gradients or moments that are not floating-point
+        tensors of matching shapes or hold NaN or infinite values, a
+        ``step`` below 1, or a ``learning_rate``, ``betas`` or ``eps`` out
+        of range.
     """
+    _check_adam_arguments(params, gradients, moments, step, learning_rate, betas, eps)
+    _adam_update(params, gradients, moments, step, learning_rate, betas, eps)
+
+
+def _adam_update(params, gradients, moments, step, learning_rate, betas=(0.9, 0.999), eps=1e-8) -> None:
+    """The update of :func:`adam_step`, for arguments already known to be valid."""
     import torch
 
     beta1, beta2 = betas
@@ -331,6 +395,49 @@ def adam_step(params, gradients, moments, step: int, learning_rate: float,
             weight.sub_(learning_rate * m_hat / (v_hat.sqrt() + eps))
 
 
+def _check_adam_arguments(params, gradients, moments, step, learning_rate, betas, eps) -> None:
+    """Raise ``ValueError`` for bad arguments of :func:`adam_step`."""
+    import torch
+
+    named = []  # (name, tensor), for one finite-check of all of them below
+
+    def check(tensor, name: str, shape) -> None:
+        if not isinstance(tensor, torch.Tensor) or not torch.is_floating_point(tensor):
+            raise ValueError(f"{name} must be a floating-point torch.Tensor, got {type(tensor).__name__}")
+        if shape is not None and tensor.shape != shape:
+            raise ValueError(f"{name} must have the shape of params, {tuple(shape)}, got {tuple(tensor.shape)}")
+        named.append((name, tensor))
+
+    params, gradients, moments = list(params), list(gradients), list(moments)
+    if not len(params) == len(gradients) == len(moments):
+        raise ValueError(
+            f"params, gradients and moments must have one entry per weight, got "
+            f"{len(params)}, {len(gradients)} and {len(moments)}"
+        )
+    for i, (weight, gradient, pair) in enumerate(zip(params, gradients, moments)):
+        check(weight, f"params[{i}]", None)
+        check(gradient, f"gradients[{i}]", weight.shape)
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"moments[{i}] must be a pair (m, v) of tensors, got {type(pair).__name__}")
+        check(pair[0], f"moments[{i}][0]", weight.shape)
+        check(pair[1], f"moments[{i}][1]", weight.shape)
+    # One check of all values: training calls this at every step, so it must be quick.
+    if named and not bool(torch.isfinite(torch.cat([tensor.detach().reshape(-1) for _, tensor in named])).all()):
+        name = next(name for name, tensor in named if not bool(torch.isfinite(tensor).all()))
+        raise ValueError(f"{name} must hold finite values only, got NaN or infinity")
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"step must be an integer >= 1, got {step!r}")
+    def is_number(value) -> bool:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+    for name, value in (("learning_rate", learning_rate), ("eps", eps)):
+        if not (is_number(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2
+            and all(is_number(beta) and 0 <= beta < 1 for beta in betas)):
+        raise ValueError(f"betas must be two finite numbers in [0, 1), got {betas!r}")
+
+
 def _check_training_arguments(split, epochs, batch_size, learning_rate, fixed_filters):
     """Raise ``ValueError`` for bad arguments of :func:`train_digit_cnn`.
 
@@ -341,6 +448,9 @@ def _check_training_arguments(split, epochs, batch_size, learning_rate, fixed_fi
     """
     if not isinstance(split, DigitSplit):
         raise ValueError(f"split must be a DigitSplit from load_digit_split, got {type(split).__name__}")
+    # DigitSplit checked its arrays when it was made, but arrays can be changed in place since.
+    images = _as_digit_images(split.train_images, "split.train_images")
+    _as_whole_numbers(split.train_labels, "split.train_labels", len(images), 0, 9)
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -448,7 +558,7 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
     images : array_like, shape (n, 8, 8)
         Values in [0, 1]; drawn black on white, as written with ink.
     labels : sequence of str or int, length n
-        A title for each digit.
+        A title for each digit: a digit 0 to 9, or any string.
     ncols : int
         Digits per row.
     panel_size : float
@@ -457,9 +567,22 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        For images that hold NaN or infinite values, a label that is a
+        number but not a whole number from 0 to 9 (NaN, say), or a number of
+        labels other than the number of images.
     """
     stack = as_filters(images, name="images")
-    titles = _titles([str(label) for label in labels], len(stack), "")
+    labels = list(labels)
+    for i, label in enumerate(labels):
+        if isinstance(label, numbers.Real) and not (np.isfinite(label) and label == round(label) and 0 <= label <= 9):
+            raise ValueError(f"labels[{i}] must be a string or a finite whole number from 0 to 9, got {label!r}")
+    if len(labels) != len(stack):
+        raise ValueError(f"labels must have one entry per image, {len(stack)}, got {len(labels)}")
+    titles = [str(label) for label in labels]
     ncols = max(1, min(int(ncols), len(stack)))
     nrows = -(-len(stack) // ncols)
     fig = _new_figure((panel_size * ncols + 0.2, nrows * (panel_size + 0.3) + 0.1))
