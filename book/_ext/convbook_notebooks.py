@@ -38,7 +38,7 @@ HIDDEN_TAGS = {"remove-cell"}
 #: install convbook from somewhere else than the repository (the tests do).
 INSTALL_OVERRIDE = "CONVBOOK_PIP_SOURCE"
 
-_ROLE = re.compile(r"\{(?P<name>[\w:.-]+)\}`(?P<content>[^`]*)`")
+_ROLE = re.compile(r"\{(?P<name>[\w:.-]+)\}`(?P<content>[^`]*?)`")
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}(?P<arg>.*)$")
 _TARGET = re.compile(r"^\s*\([\w:.-]+\)=\s*$")
 _COMMENT = re.compile(r"^\s*%( |$)")
@@ -179,6 +179,13 @@ def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) 
     """MyST Markdown of one cell -> plain (Jupyter) Markdown."""
     lines = text.splitlines()
     out: list[str] = []
+    plain: list[str] = []  # text between directives; a role may span lines
+
+    def flush() -> None:
+        if plain:
+            out.extend(_ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), "\n".join(plain)).splitlines())
+            plain.clear()
+
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -187,9 +194,10 @@ def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) 
             continue
         fence = _FENCE.match(line)
         if not fence:
-            out.append(_ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), line))
+            plain.append(line)
             i += 1
             continue
+        flush()
         indent, marker, name, arg = fence["indent"], fence["fence"], fence["name"], fence["arg"].strip()
         # The directive's options, then its body up to the closing fence.
         j = i + 1
@@ -204,6 +212,7 @@ def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) 
             j += 1
         i = j + 1
         out.extend(_directive(name, arg, options, "\n".join(body).strip("\n"), ctx, counters).splitlines())
+    flush()
     return "\n".join(out).strip("\n")
 
 
