@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._validation import as_channels, as_filters
+from ._validation import as_channels, as_filters, as_float_array
 from .images import read_bgr
 from .correlation import correlate2d_fast
 from .plotting import _new_figure
@@ -110,7 +110,7 @@ def colour_feature_maps(image, weight) -> np.ndarray:
     import torch.nn.functional as F
 
     image = as_channels(image)
-    weight = np.asarray(weight, dtype=np.float32)
+    weight = as_float_array(weight, name="weight")
     if weight.ndim != 4 or weight.shape[1] != image.shape[0]:
         raise ValueError(
             f"weight must have shape (out, {image.shape[0]}, kh, kw) for an image "
@@ -148,7 +148,7 @@ def pointwise_conv(image, weights) -> np.ndarray:
         If ``weights`` is not 2-D with ``C`` columns.
     """
     image = as_channels(image)
-    weights = np.asarray(weights, dtype=np.float32)
+    weights = as_float_array(weights, name="weights")
     if weights.ndim != 2 or weights.shape[1] != image.shape[0]:
         raise ValueError(
             f"weights must have shape (out, {image.shape[0]}), got shape {weights.shape}"

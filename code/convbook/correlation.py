@@ -142,10 +142,10 @@ def correlate2d_fast(image, filters) -> np.ndarray:
     return out
 
 
-def _one_kernel(kernel) -> np.ndarray:
+def _one_kernel(kernel, name: str = "kernel") -> np.ndarray:
     array = np.asarray(kernel)
     if array.ndim != 2:
         raise ValueError(
-            f"kernel must be one 2-D kernel (kh, kw), got an array of shape {array.shape}"
+            f"{name} must be one 2-D kernel (kh, kw), got an array of shape {array.shape}"
         )
-    return as_filters(array, name="kernel")[0]
+    return as_filters(array, name=name)[0]
