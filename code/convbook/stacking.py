@@ -127,9 +127,11 @@ def plot_kernel_composition(
     Raises
     ------
     ValueError
-        For a kernel that is not one finite 2-D array, or not three titles.
+        For ``first``, ``second`` or ``composed`` not one finite 2-D array
+        (the message names which), or not three titles.
     """
-    kernels = [_one_kernel(first), _one_kernel(second), _one_kernel(composed)]
+    kernels = [_one_kernel(first, name="first"), _one_kernel(second, name="second"),
+               _one_kernel(composed, name="composed")]
     titles = list(titles)
     if len(titles) != 3:
         raise ValueError(f"titles must be 3 strings, one per kernel, got {len(titles)}")
