@@ -121,10 +121,16 @@ class NotebookContext:
     def glued(self, key: str, spec: str) -> str:
         from myst_nb.core.variables import format_plain_text
 
-        if key not in self.glue:
+        if key not in self.glue or "text/plain" not in self.glue[key]:
             logger.warning(f"[convbook] {self.docname}: no glued value {key!r} for its notebook")
             return key
-        return format_plain_text(self.glue[key], spec)
+        return format_plain_text(self.glue[key]["text/plain"], spec)
+
+    def glued_math(self, key: str) -> str:
+        latex = self.glue.get(key, {}).get("text/latex")
+        if latex is None:
+            return f"$$\n{self.glued(key, '')}\n$$"
+        return "$$\n" + latex.strip().strip("$").strip() + "\n$$"
 
     def cite(self, name: str, keys: str) -> str:
         labels = []
@@ -231,6 +237,10 @@ def _directive(name: str, arg: str, options: dict, body: str, ctx: NotebookConte
         return f"**{heading}.**\n\n{inner}" if inner else f"**{heading}.**"
     if name == "solution-end":
         return ""
+    if name == "glue:math":
+        return ctx.glued_math(arg)
+    if name in ("glue", "glue:any", "glue:text"):
+        return ctx.glued(arg, "")
     if name == "literalinclude":
         return _literal_include(arg, options, ctx)
     if name in ("math",):
@@ -299,18 +309,18 @@ print("convbook", convbook.__version__)'''
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["install"]})
 
 
-def glued_values(notebook) -> dict[str, str]:
-    """``key -> text/plain`` of every value a notebook glued."""
+def glued_values(notebook) -> dict[str, dict[str, str]]:
+    """``key -> {mime type: data}`` of every value a notebook glued."""
     values = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             scrap = output.get("metadata", {}).get("scrapbook")
             if scrap:
                 prefix = scrap.get("mime_prefix", "application/papermill.record/")
-                data = output.get("data", {})
-                text = data.get(prefix + "text/plain", data.get("text/plain"))
-                if text is not None:
-                    values[scrap["name"]] = text
+                values[scrap["name"]] = {
+                    mime[len(prefix):] if mime.startswith(prefix) else mime: data
+                    for mime, data in output.get("data", {}).items()
+                }
     return values
 
 

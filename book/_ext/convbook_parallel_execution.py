@@ -84,6 +84,13 @@ def execute_uncached(app, env, docnames) -> None:
     if not todo:
         return
     workers = min(_workers(), len(todo))
+    if workers > 1:
+        # One thread per kernel: several kernels at a time already fill the
+        # cores, and PyTorch's or OpenBLAS's own threads would only compete.
+        # Set before any kernel starts, so every kernel of this build (and
+        # MyST-NB's own, for a page it executes again) runs the same way.
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
     logger.info(f"[convbook] executing {len(todo)} notebooks, {workers} kernels at a time")
     start = time.perf_counter()
     serial_sum = 0.0
