@@ -289,3 +289,18 @@ def test_the_table_names_only_public_callables():
     public = set(public_callables())
     stale = sorted(({case.name for case in CASES} | set(TAKES_NO_ARRAY)) - public)
     assert not stale, f"not public (or renamed): remove or rename {stale} in the table"
+
+
+def test_integer_checks_name_the_argument():
+    from convbook._validation import as_int, as_int_pair
+
+    assert as_int(np.int64(3), "stride") == 3 and type(as_int(np.int64(3), "stride")) is int
+    assert as_int(0, "padding", minimum=0) == 0
+    for bad in (0, -1, 1.0, True, "2", None):
+        with pytest.raises(ValueError, match=r"^stride must be an integer >= 1, got "):
+            as_int(bad, "stride")
+    assert as_int_pair((4, 5), "kernel_size") == (4, 5)
+    with pytest.raises(ValueError, match=r"^kernel_size must be two integers \(kh, kw\)"):
+        as_int_pair(3, "kernel_size", labels="(kh, kw)")
+    with pytest.raises(ValueError, match=r"^input_shape\[1\] must be an integer >= 1, got 0"):
+        as_int_pair((3, 0), "input_shape")

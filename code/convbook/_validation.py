@@ -154,6 +154,36 @@ def as_filters(filters, *, name: str = "filters") -> np.ndarray:
     return _as_finite_float32(array, name)
 
 
+def as_int(value, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int`` that is at least ``minimum``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not an integer (a ``bool`` or a float is not), or is
+        smaller than ``minimum``; the message names ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def as_int_pair(value, name: str, *, labels: str = "(H, W)", minimum: int = 1) -> tuple[int, int]:
+    """Return ``value`` as two ``int`` s, each at least ``minimum``: a shape or a kernel size.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not two integers >= ``minimum``; the message names
+        ``name`` (and ``name[0]`` or ``name[1]`` for one bad element).
+    """
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be two integers {labels}, got {value!r}") from None
+    return as_int(first, f"{name}[0]", minimum=minimum), as_int(second, f"{name}[1]", minimum=minimum)
+
+
 def check_kernel_fits(image: np.ndarray, kernel_shape: tuple[int, int]) -> None:
     """Raise ``ValueError`` if a kernel is larger than the image.
 

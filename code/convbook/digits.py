@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._validation import as_filters, as_image
+from ._validation import as_filters, as_image, as_int
 from .plotting import _new_figure, _titles
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -451,9 +451,7 @@ def _check_training_arguments(split, epochs, batch_size, learning_rate, fixed_fi
     # DigitSplit checked its arrays when it was made, but arrays can be changed in place since.
     images = _as_digit_images(split.train_images, "split.train_images")
     _as_whole_numbers(split.train_labels, "split.train_labels", len(images), 0, 9)
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    epochs, batch_size = as_int(epochs, "epochs"), as_int(batch_size, "batch_size")
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.number)) or not (
         np.isfinite(learning_rate) and learning_rate > 0
     ):

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_image, check_kernel_fits
+from ._validation import as_image, as_int, as_int_pair, check_kernel_fits
 from .correlation import _one_kernel, correlate2d_fast
 from .plotting import _new_figure
 
@@ -34,12 +34,6 @@ __all__ = [
     "plot_sliding_window",
     "plot_shift_equivariance",
 ]
-
-
-def _count(value, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _offset(value, name: str) -> int:
@@ -122,12 +116,7 @@ def conv_as_matrix(kernel, input_shape: tuple[int, int]) -> np.ndarray:
         two positive integers, or a kernel larger than the input.
     """
     kernel = _one_kernel(kernel)
-    try:
-        height, width = input_shape
-    except (TypeError, ValueError):
-        raise ValueError(f"input_shape must be two integers (H, W), got {input_shape!r}") from None
-    height = _count(height, "input_shape[0]")
-    width = _count(width, "input_shape[1]")
+    height, width = as_int_pair(input_shape, "input_shape")
     kh, kw = kernel.shape
     check_kernel_fits(np.empty((height, width)), (kh, kw))
     out_h, out_w = height - kh + 1, width - kw + 1
@@ -164,14 +153,9 @@ def conv_parameter_count(
     ValueError
         For a count or size that is not a positive integer.
     """
-    in_channels = _count(in_channels, "in_channels")
-    out_channels = _count(out_channels, "out_channels")
-    try:
-        kh, kw = kernel_size
-    except (TypeError, ValueError):
-        raise ValueError(f"kernel_size must be two integers (kh, kw), got {kernel_size!r}") from None
-    kh = _count(kh, "kernel_size[0]")
-    kw = _count(kw, "kernel_size[1]")
+    in_channels = as_int(in_channels, "in_channels")
+    out_channels = as_int(out_channels, "out_channels")
+    kh, kw = as_int_pair(kernel_size, "kernel_size", labels="(kh, kw)")
     return out_channels * (in_channels * kh * kw + int(bool(bias)))
 
 
@@ -198,8 +182,8 @@ def dense_parameter_count(in_features: int, out_features: int, *, bias: bool = F
     ValueError
         For a size that is not a positive integer.
     """
-    in_features = _count(in_features, "in_features")
-    out_features = _count(out_features, "out_features")
+    in_features = as_int(in_features, "in_features")
+    out_features = as_int(out_features, "out_features")
     return out_features * (in_features + int(bool(bias)))
 
 
@@ -311,8 +295,8 @@ def plot_shift_equivariance(image, kernel, rows: int, cols: int) -> Figure:
     image = as_image(image)
     kernel = _one_kernel(kernel)
     check_kernel_fits(image, kernel.shape)
-    rows = _count(rows, "rows", minimum=0)
-    cols = _count(cols, "cols", minimum=0)
+    rows = as_int(rows, "rows", minimum=0)
+    cols = as_int(cols, "cols", minimum=0)
     shifted = shift_image(image, rows, cols)
     image_map = correlate2d_fast(image, kernel)[0]
     shift_then_filter = correlate2d_fast(shifted, kernel)[0]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._validation import as_filters, as_float_array, as_image, check_kernel_fits
+from ._validation import as_filters, as_float_array, as_image, as_int, as_int_pair, check_kernel_fits
 from .plotting import _new_figure
 
 __all__ = [
@@ -65,12 +65,6 @@ class TrainingResult:
     snapshot_steps: np.ndarray
     snapshots: np.ndarray
     weights: np.ndarray
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _check_rate(learning_rate, momentum) -> tuple[float, float]:
@@ -169,8 +163,8 @@ def train_filters(
     image = as_image(image)
     targets = as_filters(target_filters, name="target_filters")
     check_kernel_fits(image, targets.shape[1:])
-    steps = _check_positive_int(steps, "steps")
-    progress_every = _check_positive_int(progress_every, "progress_every")
+    steps = as_int(steps, "steps")
+    progress_every = as_int(progress_every, "progress_every")
     learning_rate, momentum = _check_rate(learning_rate, momentum)
     if snapshot_steps is None:
         snapshot_steps = [s for s in DEFAULT_SNAPSHOT_STEPS if s < steps] + [steps]
@@ -262,12 +256,7 @@ def loss_hessian(image, kernel_shape: tuple[int, int] = (4, 4)) -> np.ndarray:
         not two integers >= 1, or a kernel larger than the image.
     """
     image = as_image(image)
-    try:
-        kh, kw = kernel_shape
-    except (TypeError, ValueError):
-        raise ValueError(f"kernel_shape must be two integers (kh, kw), got {kernel_shape!r}") from None
-    kh = _check_positive_int(kh, "kernel_shape[0]")
-    kw = _check_positive_int(kw, "kernel_shape[1]")
+    kh, kw = as_int_pair(kernel_shape, "kernel_shape", labels="(kh, kw)")
     check_kernel_fits(image, (kh, kw))
     # Every kh x kw patch, as a view (H', W', kh, kw), then one patch per row.
     patches = np.lib.stride_tricks.sliding_window_view(image, (kh, kw))
@@ -404,7 +393,7 @@ def plot_kernel_grid(
     titles = list(titles)
     if len(titles) != n:
         raise ValueError(f"titles must hold one title per kernel ({n}), got {len(titles)}")
-    ncols = min(_check_positive_int(ncols, "ncols"), n)
+    ncols = min(as_int(ncols, "ncols"), n)
     nrows = math.ceil(n / ncols)
     panel = width / ncols
     fig = _new_figure((width, nrows * (panel * kh / kw + 0.45)))

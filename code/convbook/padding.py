@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_filters, as_image
+from ._validation import as_filters, as_image, as_int
 
 __all__ = [
     "conv_output_size",
@@ -53,10 +53,8 @@ def conv_output_size(size: int, kernel: int, padding: int = 0, stride: int = 1) 
         If an argument is out of range, or the kernel does not fit into the
         padded input (``K > W + 2P``).
     """
-    for name, value, low in (("size", size, 1), ("kernel", kernel, 1),
-                             ("padding", padding, 0), ("stride", stride, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    size, kernel = as_int(size, "size"), as_int(kernel, "kernel")
+    padding, stride = as_int(padding, "padding", minimum=0), as_int(stride, "stride")
     if kernel > size + 2 * padding:
         raise ValueError(
             f"a kernel of size {kernel} does not fit into an input of size {size} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_filters
+from ._validation import as_filters, as_int
 
 __all__ = ["max_pool", "avg_pool", "pool_output_shape"]
 
@@ -33,9 +33,7 @@ def pool_output_shape(height: int, width: int, size: int = 2, stride: int | None
         ``((height - size) // stride + 1, (width - size) // stride + 1)``.
     """
     stride = size if stride is None else stride
-    for name, value in (("size", size), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    size, stride = as_int(size, "size"), as_int(stride, "stride")
     if size > height or size > width:
         raise ValueError(
             f"a {size}x{size} pooling window does not fit into a map of size {height}x{width}"

@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_filters, as_image
+from ._validation import as_filters, as_image, as_int
 
 __all__ = [
     "ConvSpec",
@@ -71,12 +71,6 @@ class FieldRow(NamedTuple):
     size: int
 
 
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _as_specs(layers) -> list[ConvSpec]:
     """Validate ``layers``: a non-empty sequence of (kernel, stride, dilation) tuples."""
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or len(layers) == 0:
@@ -96,9 +90,9 @@ def _as_specs(layers) -> list[ConvSpec]:
         spec = ConvSpec(*layer)
         specs.append(
             ConvSpec(
-                _check_int(f"layers[{index}] kernel", spec.kernel, 1),
-                _check_int(f"layers[{index}] stride", spec.stride, 1),
-                _check_int(f"layers[{index}] dilation", spec.dilation, 1),
+                as_int(spec.kernel, f"layers[{index}] kernel", minimum=1),
+                as_int(spec.stride, f"layers[{index}] stride", minimum=1),
+                as_int(spec.dilation, f"layers[{index}] dilation", minimum=1),
             )
         )
     return specs
@@ -185,11 +179,11 @@ def dilated_output_size(
         If an argument is out of range or the dilated kernel does not fit
         into the padded input.
     """
-    size = _check_int("size", size, 1)
-    kernel = _check_int("kernel", kernel, 1)
-    padding = _check_int("padding", padding, 0)
-    stride = _check_int("stride", stride, 1)
-    dilation = _check_int("dilation", dilation, 1)
+    size = as_int(size, "size", minimum=1)
+    kernel = as_int(kernel, "kernel", minimum=1)
+    padding = as_int(padding, "padding", minimum=0)
+    stride = as_int(stride, "stride", minimum=1)
+    dilation = as_int(dilation, "dilation", minimum=1)
     span = dilation * (kernel - 1) + 1
     if span > size + 2 * padding:
         raise ValueError(
@@ -220,7 +214,7 @@ def dilate_kernel(kernel, dilation: int) -> np.ndarray:
     if array.ndim != 2:
         raise ValueError(f"kernel must be one 2-D kernel (kh, kw), got shape {array.shape}")
     array = as_filters(array, name="kernel")[0]
-    dilation = _check_int("dilation", dilation, 1)
+    dilation = as_int(dilation, "dilation", minimum=1)
     kh, kw = array.shape
     out = np.zeros((dilation * (kh - 1) + 1, dilation * (kw - 1) + 1), dtype=np.float32)
     out[::dilation, ::dilation] = array
@@ -256,8 +250,8 @@ def conv_stack(layers, *, channels: int = 1, seed: int = 0):
     from torch import nn
 
     specs = _as_specs(layers)
-    channels = _check_int("channels", channels, 1)
-    seed = _check_int("seed", seed, 0)
+    channels = as_int(channels, "channels", minimum=1)
+    seed = as_int(seed, "seed", minimum=0)
     generator = torch.Generator().manual_seed(seed)
     modules = []
     in_channels = 1
