@@ -54,23 +54,14 @@ CHAPTER_SECONDS: dict[str, list[float]] = {}
 
 def execute_chapters() -> float:
     """Run every chapter's code cells in a fresh kernel, without Sphinx, one after another."""
-    import nbclient
-    from myst_nb.core.read import read_myst_markdown_notebook
+    from run_chapter import run_chapter  # scripts/run_chapter.py, beside this file
 
     start = time.perf_counter()
     for path in toc_files():
         chapter_start = time.perf_counter()
-        notebook = read_myst_markdown_notebook(path.read_text())
-        if not any(cell.cell_type == "code" for cell in notebook.cells):
-            continue
-        client = nbclient.NotebookClient(
-            notebook, timeout=300, kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        # Cells tagged raises-exception are expected to fail.
-        client.allow_errors = True
-        client.execute()
-        CHAPTER_SECONDS.setdefault(path.stem, []).append(time.perf_counter() - chapter_start)
+        # Cells tagged raises-exception may fail; any other error stops the benchmark.
+        if run_chapter(path):
+            CHAPTER_SECONDS.setdefault(path.stem, []).append(time.perf_counter() - chapter_start)
     return time.perf_counter() - start
 
 
