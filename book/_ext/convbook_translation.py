@@ -1,0 +1,245 @@
+"""Sphinx extension: the book in more than one language (issue 12).
+
+Loaded through ``sphinx.local_extensions`` in ``_config.yml``. Every
+language is built from the same sources; ``scripts/build_book.py`` builds
+English at the site's root and each translation under ``/<language>/``,
+with ``language`` set and the English execution cache, so code runs once.
+The messages live in ``locale/<language>/LC_MESSAGES/<page>.po``
+(``make translations`` refreshes them, ``scripts/translations.py``).
+
+What it does in a translated build:
+
+* **Catalogs compiled here**, not by Sphinx: ``.mo`` files are build
+  outputs, written next to their ``.po`` (ignored by git). While compiling,
+  every ``{glue:text}`key``` of a translation becomes a reference to the
+  page's own glue key (``{glue:text}`/book/page.md::key```): Sphinx parses
+  a translated paragraph on its own, where a page-local glue key resolves to
+  nothing; a reference is resolved later from the page's stored glue data.
+* **What Sphinx's translation step cannot see**: the meta description
+  (added by MyST after that step) and the table of contents' part captions
+  (added by ``sphinx-external-toc``), looked up in the page's catalog.
+* **A language switcher** on every page (``book/_templates/language-switcher.html``),
+  linking each page to the same page in the other language, with
+  ``lang`` and ``hreflang``; and ``<link rel="alternate" hreflang>`` in the
+  head, for search engines.
+* **The site's address** of a translation is the English one plus
+  ``<language>/``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+
+#: The language the sources are written in; it is built at the site root.
+SOURCE_LANGUAGE = "en"
+#: Every language of the book, with its name in that language.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+
+#: The hand-written catalog of the themes' strings (``theme.po``), and the
+#: message domains the themes look their strings up in.
+THEME_CATALOG = "theme"
+THEME_DOMAINS = ("sphinx", "booktheme")
+
+#: Each page catalog's lookup, by its .mo file and modification time.
+_TRANSLATORS: dict = {}
+
+# {glue:text}`key` or {glue:text}`key:.2f` (a key of this page, no "::").
+GLUE_ROLE = re.compile(r"\{glue(?P<kind>:[a-z]+)?\}`(?P<content>[^`:]+(?::[^`]*)?)`")
+
+
+def own_page_glue(text: str, document: str) -> str:
+    """Turn a translation's page-local glue roles into references to ``document``.
+
+    >>> own_page_glue("the {glue:text}`n` values, {glue:text}`m:.2f`", "/book/a.md")
+    'the {glue:text}`/book/a.md::n:s` values, {glue:text}`/book/a.md::m:.2f`'
+    """
+
+    def replace(match: re.Match) -> str:
+        content = match["content"]
+        if "::" in content:
+            return match[0]
+        key, _, spec = content.partition(":")
+        # myst-nb reads "doc::key:spec" from the right, so a bare key needs
+        # its (default) format spelled out.
+        return f"{{glue{match['kind'] or ''}}}`{document}::{key}:{spec or 's'}`"
+
+    return GLUE_ROLE.sub(replace, text)
+
+
+def _catalog_folder(app) -> Path | None:
+    for folder in app.config.locale_dirs:
+        path = Path(app.srcdir, folder) / app.config.language / "LC_MESSAGES"
+        if path.is_dir():
+            return path
+    return None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    if path.exists() and path.read_bytes() == data:
+        return
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(temporary, path)
+
+
+def compile_catalogs(app, config) -> None:
+    """Compile every page's ``.po`` into ``.mo``, glue roles made page references."""
+    if config.language == SOURCE_LANGUAGE:
+        return
+    import polib
+
+    config.gettext_auto_build = False  # compiled here, with the glue rewrite
+    folder = _catalog_folder(app)
+    if folder is None:
+        raise RuntimeError(f"no message catalogs for language {config.language!r} in {config.locale_dirs}")
+    for po_path in sorted(folder.rglob("*.po")):
+        domain = po_path.relative_to(folder).with_suffix("").as_posix()
+        if domain == THEME_CATALOG:
+            _register_theme_catalog(app, config, po_path)
+            continue
+        catalog = polib.pofile(str(po_path))
+        sources = [Path(app.srcdir, domain + suffix) for suffix in (".md", ".ipynb")]
+        source = next((path for path in sources if path.exists()), None)
+        if source is not None:
+            document = "/" + source.relative_to(app.srcdir).as_posix()
+            for entry in catalog:
+                if entry.msgstr:
+                    entry.msgstr = own_page_glue(entry.msgstr, document)
+        with tempfile.TemporaryDirectory() as scratch:
+            compiled = Path(scratch) / "catalog.mo"
+            catalog.save_as_mofile(str(compiled))
+            _write_atomically(po_path.with_suffix(".mo"), compiled.read_bytes())
+
+
+def _register_theme_catalog(app, config, po_path: Path) -> None:
+    """The themes' missing strings (``theme.po``), for both of their domains.
+
+    Registered as a fallback: a string the themes translate keeps theirs.
+    The book's title is translated here too, from the same catalog.
+    """
+    import polib
+
+    catalog = polib.pofile(str(po_path))
+    folder = Path(app.doctreedir).parent / "convbook-theme-locale"
+    messages = folder / config.language / "LC_MESSAGES"
+    messages.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        compiled = Path(scratch) / "catalog.mo"
+        catalog.save_as_mofile(str(compiled))
+        for domain in THEME_DOMAINS:
+            _write_atomically(messages / f"{domain}.mo", compiled.read_bytes())
+    for domain in THEME_DOMAINS:
+        app.add_message_catalog(domain, str(folder))
+    titles = {entry.msgid: entry.msgstr for entry in catalog if entry.msgstr}
+    if config.html_title in titles:
+        config.html_title = titles[config.html_title]
+    if config.project in titles:
+        config.project = titles[config.project]
+    # Jupyter Book's placeholder of the search field, a theme option.
+    options = dict(config.html_theme_options or {})
+    if options.get("search_bar_text") in titles:
+        options["search_bar_text"] = titles[options["search_bar_text"]]
+        config.html_theme_options = options
+
+
+def _translator(app, docname: str):
+    """The gettext lookup of one page's catalog (identity where there is none)."""
+    folder = _catalog_folder(app)
+    mo = folder / f"{docname}.mo" if folder else None
+    if mo is None or not mo.exists():
+        return str
+    key = (str(mo), mo.stat().st_mtime_ns)
+    if key not in _TRANSLATORS:
+        with mo.open("rb") as stream:
+            _TRANSLATORS[key] = gettext.GNUTranslations(stream).gettext
+    return _TRANSLATORS[key]
+
+
+def translate_toctree_captions(app, doctree) -> None:
+    """The parts' captions, inserted by sphinx-external-toc after translation.
+
+    Done when the page is read, so that the stored page, from which the
+    theme draws every page's navigation, carries them translated.
+    """
+    if app.config.language == SOURCE_LANGUAGE:
+        return
+    translate = _translator(app, app.env.docname)
+    for node in doctree.findall(addnodes.toctree):
+        if node.get("caption"):
+            node["caption"] = translate(node["caption"])
+
+
+def translate_late_text(app, doctree, docname) -> None:
+    """Translate the meta description, added by MyST after Sphinx's translation."""
+    if app.config.language == SOURCE_LANGUAGE:
+        return
+    translate = _translator(app, docname)
+    for node in doctree.findall(nodes.meta):
+        if node.get("name") == "description" and node.get("content"):
+            node["content"] = translate(node["content"])
+
+
+def _other_language_url(app, pagename: str, language: str, context) -> str:
+    """A relative link from this page to the same page in ``language``."""
+    depth = pagename.count("/")
+    up = "../" * depth
+    current = app.config.language
+    suffix = app.builder.out_suffix if hasattr(app.builder, "out_suffix") else ".html"
+    if current == SOURCE_LANGUAGE:
+        return f"{up}{language}/{pagename}{suffix}"
+    if language == SOURCE_LANGUAGE:
+        return f"{up}../{pagename}{suffix}"
+    return f"{up}../{language}/{pagename}{suffix}"
+
+
+def _site_root(app) -> str:
+    base = app.config.html_baseurl or ""
+    if app.config.language != SOURCE_LANGUAGE and base.endswith(f"/{app.config.language}/"):
+        base = base[: -len(app.config.language) - 1]
+    return base
+
+
+def add_language_links(app, pagename, templatename, context, doctree) -> None:
+    """The switcher's links and the head's ``hreflang`` alternates."""
+    if app.builder.format != "html" or not getattr(app.builder, "out_suffix", None):
+        return
+    current = app.config.language or SOURCE_LANGUAGE
+    others = [code for code in LANGUAGE_NAMES if code != current]
+    context["convbook_languages"] = [
+        {"code": code, "name": LANGUAGE_NAMES[code], "url": _other_language_url(app, pagename, code, context)}
+        for code in others
+    ]
+    root = _site_root(app)
+    if root:
+        suffix = app.builder.out_suffix
+        alternates = []
+        for code in LANGUAGE_NAMES:
+            prefix = "" if code == SOURCE_LANGUAGE else f"{code}/"
+            alternates.append(f'<link rel="alternate" hreflang="{code}" href="{root}{prefix}{pagename}{suffix}" />')
+        context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(alternates)
+
+
+def translation_base_url(app, config) -> None:
+    """A translation lives under ``<site>/<language>/``."""
+    if config.language != SOURCE_LANGUAGE and config.html_baseurl:
+        suffix = f"{config.language}/"
+        if not config.html_baseurl.endswith(suffix):
+            config.html_baseurl = config.html_baseurl.rstrip("/") + "/" + suffix
+
+
+def setup(app):
+    app.connect("config-inited", compile_catalogs)
+    # After convbook_repository derives the English address (priority 400).
+    app.connect("config-inited", translation_base_url, priority=450)
+    app.connect("doctree-read", translate_toctree_captions)
+    app.connect("doctree-resolved", translate_late_text)
+    app.connect("html-page-context", add_language_links)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

@@ -1,0 +1,167 @@
+"""The book's message catalogs: refresh them from the English and check them.
+
+``make translations`` runs ``update``; the tests run ``check``::
+
+    python scripts/translations.py update         # English changed: refresh every catalog
+    python scripts/translations.py check [PO ...] # every message translated and consistent
+    python scripts/translations.py stats          # translated / fuzzy / untranslated per catalog
+
+``update`` extracts the messages with Sphinx's gettext builder (reading the
+English execution cache, so nothing executes) and merges them into
+``locale/<language>/LC_MESSAGES/`` with ``sphinx-intl``: a message whose
+English changed keeps its old translation, marked *fuzzy*, until a
+translator updates it.
+
+``check`` names every message that is untranslated or fuzzy, or whose
+translation does not keep the English's roles and their targets
+(``{term}`text <target>```: the target), glue keys, math, inline code and
+link addresses. Only the words may change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALE = ROOT / "locale"
+#: Languages with catalogs (the source language, English, has none).
+TRANSLATED = ("ko",)
+
+# {role}`content`, with an optional "text <target>" content.
+ROLE = re.compile(r"\{(?P<role>[a-zA-Z][\w:-]*)\}`(?P<content>[^`]*)`")
+DISPLAY_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$(?!\$)")
+CODE = re.compile(r"(?<!`)`(?P<code>[^`]+)`(?!`)")
+LINK = re.compile(r"\]\((?P<url>[^)\s]+)\)")
+#: Roles whose whole content must stay as it is (a key, not words).
+VERBATIM_ROLES = ("glue", "cite", "numref", "eq", "math")
+
+
+def role_target(role: str, content: str) -> str:
+    """What a role points at: ``<target>`` in ``text <target>``, else the content.
+
+    ``{glue:text}`` and ``{cite:p}`` keep their whole content (a key and a
+    format); ``{numref}`` keeps its target, its text may be translated.
+    """
+    match = re.fullmatch(r"(?s)(?P<text>.*?)\s*<(?P<target>[^<>]+)>", content)
+    if match and not role.startswith(("glue", "cite")):
+        return match["target"]
+    return content
+
+
+def tokens(text: str) -> Counter:
+    """What a message must keep, whatever the language: a multiset of tokens."""
+    found: Counter = Counter()
+    for match in ROLE.finditer(text):
+        found[("role", match["role"], role_target(match["role"], match["content"]))] += 1
+    rest = ROLE.sub(" ", text)
+    for match in DISPLAY_MATH.finditer(rest):
+        found[("math", match["tex"].strip())] += 1
+    rest = DISPLAY_MATH.sub(" ", rest)
+    for match in CODE.finditer(rest):
+        found[("code", match["code"])] += 1
+    rest = CODE.sub(" ", rest)
+    for match in INLINE_MATH.finditer(rest):
+        found[("math", match["tex"].strip())] += 1
+    for match in LINK.finditer(text):
+        found[("link", match["url"])] += 1
+    return found
+
+
+def catalogs(language: str | None = None) -> list[Path]:
+    """Every ``.po`` file of a language (or of all translated languages)."""
+    languages = (language,) if language else TRANSLATED
+    return sorted(path for lang in languages for path in (LOCALE / lang / "LC_MESSAGES").rglob("*.po"))
+
+
+def _where(entry: polib.POEntry) -> str:
+    return entry.occurrences[0][0].replace("../", "") + ":" + entry.occurrences[0][1] if entry.occurrences else "?"
+
+
+def problems(path: Path) -> list[str]:
+    """Every message of one catalog that needs a translator, with why."""
+    found = []
+    catalog = polib.pofile(str(path))
+    for entry in catalog:
+        if entry.obsolete:
+            continue
+        head = f"{path.relative_to(ROOT)}: {_where(entry)}: {entry.msgid[:70]!r}"
+        if not entry.msgstr:
+            found.append(f"{head}: not translated")
+            continue
+        if "fuzzy" in entry.flags:
+            found.append(f"{head}: fuzzy (the English changed; update the translation, then drop the flag)")
+            continue
+        expected, got = tokens(entry.msgid), tokens(entry.msgstr)
+        if expected != got:
+            missing = sorted(map(str, (expected - got).elements()))
+            extra = sorted(map(str, (got - expected).elements()))
+            found.append(f"{head}: the translation changes what must stay: missing {missing}, extra {extra}")
+    return found
+
+
+def stats() -> None:
+    for path in catalogs():
+        catalog = polib.pofile(str(path))
+        entries = [e for e in catalog if not e.obsolete]
+        done = sum(1 for e in entries if e.msgstr and "fuzzy" not in e.flags)
+        fuzzy = sum(1 for e in entries if "fuzzy" in e.flags)
+        print(f"{path.relative_to(ROOT)}: {done}/{len(entries)} translated, {fuzzy} fuzzy")
+
+
+def update() -> None:
+    """Extract the English messages and merge them into every catalog."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from build_book import LANGUAGES, build  # scripts/build_book.py
+
+    gettext = build(LANGUAGES[0], ROOT, builder="gettext", quiet=True)
+    for language in TRANSLATED:
+        subprocess.run(
+            [str(Path(sys.executable).with_name("sphinx-intl")), "update", "-p", str(gettext),
+             "-l", language, "-d", str(LOCALE), "-w", "0"],
+            check=True, cwd=ROOT,
+        )
+    for path in catalogs():
+        catalog = polib.pofile(str(path), wrapwidth=0)
+        catalog.metadata["Project-Id-Version"] = "The Convolutional Layer"
+        catalog.metadata_is_fuzzy = False
+        # Entries no longer in the English are dropped, not kept as #~ lines.
+        for entry in [e for e in catalog if e.obsolete]:
+            catalog.remove(entry)
+        # Babel guesses "python-format" from a "%" in prose ("5 % of"); no
+        # message here is a format string, and the guess fails `msgfmt -c`.
+        for entry in catalog:
+            entry.flags = [flag for flag in entry.flags if not flag.startswith("python-")]
+        catalog.save(str(path))
+    stats()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("update", help="refresh every catalog from the English")
+    check = sub.add_parser("check", help="name every message that needs a translator")
+    check.add_argument("po", nargs="*", type=Path)
+    sub.add_parser("stats", help="translated / fuzzy / untranslated per catalog")
+    args = parser.parse_args(argv)
+    if args.command == "update":
+        update()
+    elif args.command == "stats":
+        stats()
+    else:
+        paths = [p.resolve() for p in args.po] or catalogs()
+        found = [line for path in paths for line in problems(path)]
+        print("\n".join(found) if found else f"{len(paths)} catalog(s): every message translated and consistent")
+        return 1 if found else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
