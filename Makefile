@@ -4,13 +4,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Strict: nitpicky, warnings are errors, but report every warning first.
-JB_FLAGS ?= -n -W --keep-going
 
-.PHONY: help setup browser book serve test bench lighthouse clean
+.PHONY: help setup browser book translations serve test bench lighthouse clean
 
 help:
-	@echo "make book   - set up (once) and build the site into _build/html"
+	@echo "make book   - set up (once) and build the site into _build/html (Korean in _build/html/ko)"
+	@echo "make translations - refresh the catalogs in locale/ after the English changed"
 	@echo "make test   - set up (once) and run the tests, including a from-scratch build"
 	@echo "make serve  - serve _build/html at http://127.0.0.1:8000"
 	@echo "make bench  - build times, page weights, playground and CLI speed (medians)"
@@ -53,8 +52,17 @@ setup: $(STAMP) node_modules/.installed
 
 browser: $(CHROMIUM) $(JAVA)
 
+# English at the root, then every translation under /<language>/ from
+# English's execution cache (scripts/build_book.py; strict: -n -W --keep-going).
 book: setup
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python scripts/build_book.py
+
+# After an English edit: extract the messages again and merge them into
+# locale/<language>/LC_MESSAGES/*.po (changed ones become fuzzy), then list
+# what a translator must update.
+translations: setup
+	$(BIN)/python scripts/translations.py update
+	$(BIN)/python scripts/translations.py check
 
 serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first"; exit 1; }

@@ -39,14 +39,23 @@ from page_weight import LIMIT_BYTES, page_weight, settle, url_to_file  # noqa: E
 pytestmark = pytest.mark.book
 
 PAGES = toc_pages()
+#: The Korean edition's pages (issue 12), under /ko/ of the same site.
+KO_PAGES = [f"ko/{page}" for page in PAGES]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 THEMES = ("light", "dark")
 COMBOS = [(viewport, theme) for viewport in VIEWPORTS for theme in THEMES]
+#: The Korean pages get the same checks in two of the four combinations,
+#: which between them cover the phone, the desktop, and both themes.
+KO_COMBOS = [("phone", "dark"), ("desktop", "light")]
+#: Every visit: (page, viewport, theme).
+VISITS = ([(page, viewport, theme) for page in PAGES for viewport, theme in COMBOS]
+          + [(page, viewport, theme) for page in KO_PAGES for viewport, theme in KO_COMBOS])
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 REPORTS = ROOT / "_build" / "reports"
 AXE_VERSION = "4.14.1"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: Alt text that says nothing: empty, a file name, matplotlib's repr.
 MEANINGLESS_ALT = re.compile(r"^\s*$|^<Figure size|^[\w./-]+\.(png|jpe?g|svg|gif|webp)$", re.I)
 
@@ -192,7 +201,7 @@ def visits(browser, site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
                                       device_scale_factor=1, service_workers="block")
         # Nothing may leave the machine: requests elsewhere are recorded, then refused.
         context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
-        for page in PAGES:
+        for page in [p for p, v, t in VISITS if (v, t) == (viewport, theme)]:
             records[page, viewport, theme] = visit(context, site_url, page, viewport, theme, axe_source)
         context.close()
     return records
@@ -200,9 +209,7 @@ def visits(browser, site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
 
 def combos():
     return pytest.mark.parametrize(
-        "page, viewport, theme",
-        [(page, viewport, theme) for page in PAGES for viewport, theme in COMBOS],
-        ids=[f"{page}-{viewport}-{theme}" for page in PAGES for viewport, theme in COMBOS],
+        "page, viewport, theme", VISITS, ids=[f"{page}-{viewport}-{theme}" for page, viewport, theme in VISITS],
     )
 
 
@@ -215,7 +222,7 @@ def test_page_loads_with_every_resource(visits, page, viewport, theme):
     fail_if(problems, f"{record.name}: resources that did not answer HTTP 200:")
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + KO_PAGES)
 def test_page_has_its_own_favicon(site, site_url, visits, page):
     # Without <link rel="icon">, browsers (and Lighthouse) fetch /favicon.ico
     # from the server root: outside a project site, a 404 console error.
@@ -262,6 +269,8 @@ def test_images_load_and_have_descriptive_alt_text(visits, page, viewport, theme
         alt = image["alt"]
         if alt is None or MEANINGLESS_ALT.match(alt):
             problems.append(f"{name}: alt text {alt!r} does not describe the image")
+        elif page.startswith("ko/") and image["inArticle"] and not HANGUL.search(alt):
+            problems.append(f"{name}: the Korean page's alt text is not in Korean: {alt[:60]!r}")
     fail_if(problems, f"{record.name}: images:")
 
 
@@ -277,8 +286,7 @@ def test_axe_finds_no_violations(visits, page, viewport, theme):
     fail_if(lines, f"{record.name}: axe-core {AXE_VERSION} violations:")
 
 
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("page, theme", [(page, theme) for page, viewport, theme in VISITS if viewport == "phone"])
 def test_no_sideways_scroll_on_a_phone(visits, page, theme):
     record = visits[page, "phone", theme]
     layout = record.layout
@@ -303,7 +311,7 @@ class _MetaDescription(HTMLParser):
             self.descriptions.append(attrs.get("content") or "")
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + KO_PAGES)
 def test_page_has_a_meta_description(site, page):
     scan = _MetaDescription()
     scan.feed((site / f"{page}.html").read_text())
@@ -385,7 +393,7 @@ def test_figures_have_an_opaque_light_background(site, visits, page):
 
 # --- Weight -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + KO_PAGES)
 def test_page_weight_as_served(site, site_url, visits, page):
     record = visits[page, "desktop", "light"]
     total, ranked = page_weight(record.requests, site, site_url)

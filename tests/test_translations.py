@@ -1,0 +1,313 @@
+"""The Korean edition (issue 12): catalogs complete and current, the site at /ko/.
+
+* Every catalog in ``locale/ko/LC_MESSAGES`` is 100 % translated, nothing
+  fuzzy, and every translation keeps its English's roles and targets, glue
+  keys, math, inline code and link addresses (``scripts/translations.py``).
+* The catalogs follow the English: the messages Sphinx extracts from the
+  chapters now (the gettext builder, from the test run's execution cache)
+  are exactly the catalogs' messages. An English edit without its Korean
+  fails here, naming each message; ``make translations`` refreshes them.
+* The Korean site: every page of the table of contents under ``ko/`` with
+  ``lang="ko"``, mostly Hangul prose, the same figures and glued numbers as
+  the English page, a language switcher whose links resolve both ways,
+  ``hreflang`` alternates, and a Korean search that strips particles, the
+  same rule in the index and in the browser.
+
+The browser checks every English page gets (console errors, axe, requests,
+dark mode, phone width, alt text, here in Korean) run on the Korean pages
+in ``tests/test_site.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import polib
+import pytest
+
+from site_tools import toc_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+import translations  # noqa: E402  scripts/translations.py
+from convbook_search_ko import PARTICLES, javascript_stemmer, stem_korean  # noqa: E402
+
+pytestmark = pytest.mark.book
+
+PAGES = toc_pages()
+LANGUAGE = "ko"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+LATIN = re.compile(r"[A-Za-z]")
+#: Least share of Hangul among the letters of a Korean page's prose.
+HANGUL_SHARE = 0.7
+
+
+# --- The catalogs ------------------------------------------------------------------
+
+
+def test_every_message_is_translated_and_keeps_what_must_stay():
+    found = [line for path in translations.catalogs(LANGUAGE) for line in translations.problems(path)]
+    assert translations.catalogs(LANGUAGE), "no Korean catalogs in locale/ko/LC_MESSAGES"
+    assert not found, (f"{len(found)} message(s) need a translator (fix the msgstr, or run "
+                       "`make translations` after an English edit):\n  " + "\n  ".join(found[:40]))
+
+
+def test_the_checker_catches_a_changed_glue_key_math_and_role_target():
+    english = "The {glue:text}`n` values of {term}`filters <filter>` sum to $0$ in `np.sum`."
+    good = "{term}`필터 <filter>`의 값 {glue:text}`n`개는 합이 $0$입니다(`np.sum`)."
+    assert translations.tokens(english) == translations.tokens(good)
+    for bad in (good.replace("`n`", "`m`"), good.replace("$0$", "$1$"),
+                good.replace("<filter>", "<kernel>"), good.replace("`np.sum`", "np.sum")):
+        assert translations.tokens(english) != translations.tokens(bad), bad
+
+
+@pytest.fixture(scope="module")
+def extracted(site) -> dict[str, set[str]]:
+    """The messages of the English as it is now: Sphinx's gettext builder.
+
+    It reads the test run's execution cache, so no chapter executes again.
+    """
+    build = site.parent.parent
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(build),
+         "--language", "en", "--builder", "gettext", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Executing notebook" not in result.stdout + result.stderr
+    folder = build / "_build" / "en-gettext" / "_build" / "gettext"
+    return {
+        pot.relative_to(folder).with_suffix("").as_posix(): {e.msgid for e in polib.pofile(str(pot)) if e.msgid}
+        for pot in folder.rglob("*.pot")
+    }
+
+
+def test_catalogs_follow_the_english(extracted):
+    """An English change without its Korean fails here, naming the message."""
+    folder = ROOT / "locale" / LANGUAGE / "LC_MESSAGES"
+    problems = []
+    for domain, english in sorted(extracted.items()):
+        po = folder / f"{domain}.po"
+        if not po.exists():
+            problems.append(f"{po.relative_to(ROOT)}: missing ({len(english)} messages)")
+            continue
+        catalog = {e.msgid for e in polib.pofile(str(po)) if not e.obsolete}
+        problems += [f"{po.relative_to(ROOT)}: new or changed English: {m[:90]!r}" for m in sorted(english - catalog)]
+        problems += [f"{po.relative_to(ROOT)}: no longer in the English: {m[:90]!r}" for m in sorted(catalog - english)]
+    assert not problems, "run `make translations`, then translate:\n  " + "\n  ".join(problems[:40])
+    for page in PAGES:
+        assert page in extracted, f"no messages extracted from {page}"
+
+
+# --- The Korean site -----------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The facts of one built page this file checks."""
+
+    SKIP = ("cell_input", "cell_output", "highlight", "math", "bibliography", "citation")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lang = None
+        self.switcher: list[dict] = []
+        self.alternates: dict[str, str] = {}
+        self.pasted: list[str] = []
+        self.images: list[str] = []
+        self.prose: list[str] = []
+        self._stack: list[tuple[str, bool, bool]] = []  # (tag, skipping, pasted)
+        self._in_article = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag == "link" and attrs.get("rel") == "alternate" and attrs.get("hreflang"):
+            self.alternates[attrs["hreflang"]] = attrs["href"]
+        if tag == "a" and "convbook-language" in classes:
+            self.switcher.append(attrs)
+        if tag in ("meta", "link", "img", "br", "hr", "input", "source"):
+            if tag == "img" and self._in_article:
+                self.images.append(attrs.get("src", ""))
+            return
+        parent_skip = self._stack[-1][1] if self._stack else False
+        skipping = parent_skip or tag in ("script", "style", "pre", "code") or any(
+            c in self.SKIP or c.startswith("highlight") for c in classes)
+        self._stack.append((tag, skipping, "pasted-text" in classes))
+        if tag == "article":
+            self._in_article += 1
+
+    def handle_endtag(self, tag):
+        if tag not in (name for name, _, _ in self._stack):
+            return  # a stray end tag closes nothing
+        while self._stack:
+            name, _, _ = self._stack.pop()
+            if name == "article":
+                self._in_article -= 1
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if not self._stack or not self._in_article:
+            return
+        _, skipping, pasted = self._stack[-1]
+        if pasted:
+            self.pasted.append(data.strip())
+        if not skipping:
+            self.prose.append(data)
+
+
+def read_page(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def pages(site):
+    return {(language, page): read_page(site / prefix / f"{page}.html")
+            for page in PAGES for language, prefix in (("en", "."), (LANGUAGE, LANGUAGE))}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_korean_page_exists_in_korean(site, pages, page):
+    assert (site / LANGUAGE / f"{page}.html").is_file(), f"{LANGUAGE}/{page}.html was not built"
+    korean = pages[LANGUAGE, page]
+    assert korean.lang == LANGUAGE, f"{LANGUAGE}/{page}.html: <html lang={korean.lang!r}>"
+    assert pages["en", page].lang == "en"
+    text = " ".join(korean.prose)
+    hangul, latin = len(HANGUL.findall(text)), len(LATIN.findall(text))
+    share = hangul / max(hangul + latin, 1)
+    assert share >= HANGUL_SHARE, (
+        f"{LANGUAGE}/{page}.html: only {share:.0%} of the prose's letters are Hangul "
+        f"({hangul} Hangul, {latin} Latin): untranslated text?")
+
+
+def _digest(html_file: Path, src: str) -> str:
+    return hashlib.sha256((html_file.parent / unquote(src)).resolve().read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_korean_page_has_the_same_figures_and_numbers(site, pages, page):
+    english, korean = pages["en", page], pages[LANGUAGE, page]
+    en_figures = Counter(_digest(site / f"{page}.html", src) for src in english.images)
+    ko_figures = Counter(_digest(site / LANGUAGE / f"{page}.html", src) for src in korean.images)
+    assert en_figures == ko_figures, f"{page}: the Korean page's figures differ from the English page's"
+    # Glued values: the same numbers, whatever order the Korean sentence puts them in.
+    assert Counter(english.pasted) == Counter(korean.pasted), (
+        f"{page}: glued values differ: English only {sorted((Counter(english.pasted) - Counter(korean.pasted)).elements())}, "
+        f"Korean only {sorted((Counter(korean.pasted) - Counter(english.pasted)).elements())}")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_switcher_links_each_page_to_itself_in_the_other_language(site, pages, page):
+    for language, prefix, other in (("en", ".", LANGUAGE), (LANGUAGE, LANGUAGE, "en")):
+        here = site / prefix / f"{page}.html"
+        links = pages[language, page].switcher
+        assert len(links) == 1, f"{here.relative_to(site)}: {len(links)} language links"
+        link = links[0]
+        assert link.get("hreflang") == other and link.get("lang") == other, link
+        target = (here.parent / urlsplit(link["href"]).path).resolve()
+        expected = (site / (LANGUAGE if other == LANGUAGE else ".") / f"{page}.html").resolve()
+        assert target == expected, f"{here.relative_to(site)}: the switcher points at {target}, not {expected}"
+        alternates = pages[language, page].alternates
+        assert set(alternates) == {"en", LANGUAGE}, alternates
+        assert alternates[LANGUAGE].endswith(f"/{LANGUAGE}/{page}.html") and alternates["en"].endswith(f"/{page}.html")
+
+
+def test_theme_strings_are_korean(site):
+    text = (site / LANGUAGE / "book" / "filters.html").read_text(encoding="utf-8")
+    for english, korean in (("Skip to main content", "본문으로 건너뛰기"), ("Color mode", "색상 모드"),
+                            ("Search this book...", "이 책에서 검색..."), ("Toggle primary sidebar", None)):
+        assert english not in text, f"the Korean page still says {english!r}"
+        if korean:
+            assert korean in text, f"the Korean page does not say {korean!r}"
+    assert "<title>" in text and "합성곱 층" in text.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+# --- Korean search ---------------------------------------------------------------------
+
+
+def test_korean_stemmer_strips_particles():
+    # Hand-written pairs, independent of the particle list's order.
+    cases = {"배열로": "배열", "배열": "배열", "합성곱은": "합성곱", "합성곱의": "합성곱", "맵을": "맵",
+             "필터들을": "필터", "특성": "특성", "맵": "맵", "커널에서는": "커널", "ReLU를": "relu",
+             "Conv2d": "conv2d", "이": "이"}
+    assert {word: stem_korean(word) for word in cases} == cases
+
+
+def test_browser_stemmer_is_the_index_stemmer(browser):
+    """The JavaScript the site ships strips the same particles as the index's Python."""
+    words = ["배열로", "합성곱은", "특성", "맵을", "필터들을", "가중치가", "ReLU를", "이", "차이",
+             "에지에서는", "패딩으로", "층마다"] + [f"커널{p}" for p in PARTICLES] + [f"값들{p}" for p in PARTICLES]
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.set_content("<html></html>")
+        stems = tab.evaluate("(args) => { eval(args.code + '; window.S = Stemmer;');"
+                             " return args.words.map(w => new window.S().stemWord(w)); }",
+                             {"code": javascript_stemmer(), "words": words})
+    finally:
+        context.close()
+    assert stems == [stem_korean(word) for word in words]
+
+
+def _pages_with_word(site, term: str) -> set[str]:
+    """Pages whose Korean prose has ``term`` followed by nothing or a particle."""
+    found = set()
+    pattern = re.compile(rf"(?<![\uac00-\ud7a3]){re.escape(term)}(?:{'|'.join(map(re.escape, PARTICLES))})?"
+                         r"(?![\uac00-\ud7a3])")
+    for page in PAGES:
+        prose = " ".join(read_page(site / LANGUAGE / f"{page}.html").prose)
+        if pattern.search(prose):
+            found.add(page)
+    return found
+
+
+def _search(browser, site_url, query: str) -> set[str]:
+    context = browser.new_context()
+    context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(f"{site_url}{LANGUAGE}/search.html?q={query}", wait_until="load")
+        tab.wait_for_function(
+            "() => { const s = document.querySelector('#search-results .search-summary');"
+            " return s && s.textContent.trim().length > 0; }", timeout=15000)
+        links = tab.eval_on_selector_all("#search-results ul.search a", "as => as.map(a => a.href)")
+    finally:
+        context.close()
+    return {urlsplit(link).path.split(f"/{LANGUAGE}/", 1)[-1].removesuffix(".html") for link in links}
+
+
+@pytest.mark.parametrize("query", ["배열", "합성곱", "특성 맵"])
+def test_korean_search_finds_the_pages_that_contain_it(site, browser, site_url, query):
+    words = query.split()
+    expected = set.intersection(*(_pages_with_word(site, word) for word in words))
+    assert expected, f"no Korean page contains {query!r}: is the site translated?"
+    found = _search(browser, site_url, query)
+    missing = sorted(expected - found)
+    assert not missing, f"searching {query!r} on /{LANGUAGE}/ missed pages that contain it: {missing} (found {sorted(found)})"
+
+
+def test_korean_search_finds_a_word_only_written_with_a_particle(site, browser, site_url):
+    """The issue's case: a page that says 배열로 (never 배열 alone) is found by 배열."""
+    bare = re.compile(r"배열(?![\uac00-\ud7a3])")
+    with_particle = [page for page in PAGES
+                     if "배열로" in " ".join(read_page(site / LANGUAGE / f"{page}.html").prose)]
+    assert with_particle, "no Korean page says 배열로"
+    only = [page for page in with_particle
+            if not bare.search(" ".join(read_page(site / LANGUAGE / f"{page}.html").prose))]
+    found = _search(browser, site_url, "배열")
+    assert set(with_particle) <= found, f"pages saying 배열로 not found by 배열: {sorted(set(with_particle) - found)}"
+    # Without particle stripping, these could not be found at all.
+    assert all(page in found for page in only)
