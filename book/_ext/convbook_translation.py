@@ -163,6 +163,22 @@ def _translator(app, docname: str):
     return _TRANSLATORS[key]
 
 
+def detach_translated_nodes(app, doctree) -> None:
+    """Point every node of a translated page at the page itself.
+
+    Sphinx parses each translation as a small document of its own, and the
+    nodes it moves into the page keep a reference to it; those documents
+    chain to one another, so each stored page grew with every page read
+    before it (2 MB by the last one) and unpickling them dominated the
+    Korean build. Only the page's own document is kept.
+    """
+    if app.config.language == SOURCE_LANGUAGE:
+        return
+    for node in doctree.findall():
+        if getattr(node, "_document", None) is not None and node._document is not doctree:
+            node._document = doctree
+
+
 def translate_toctree_captions(app, doctree) -> None:
     """The parts' captions, inserted by sphinx-external-toc after translation.
 
@@ -240,6 +256,7 @@ def setup(app):
     # After convbook_repository derives the English address (priority 400).
     app.connect("config-inited", translation_base_url, priority=450)
     app.connect("doctree-read", translate_toctree_captions)
+    app.connect("doctree-read", detach_translated_nodes)
     app.connect("doctree-resolved", translate_late_text)
     app.connect("html-page-context", add_language_links)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
