@@ -50,7 +50,14 @@ tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/li
 
 setup: $(STAMP) node_modules/.installed
 
-browser: $(CHROMIUM) $(JAVA)
+# A Korean font, so that the browser tests' screenshots and the Korean PDF
+# show Hangul (readers' devices have their own); installed only when missing.
+KOREAN_FONT ?= /usr/share/fonts/truetype/nanum
+$(KOREAN_FONT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-nanum
+
+browser: $(CHROMIUM) $(JAVA) $(KOREAN_FONT)
 
 # English at the root, then every translation under /<language>/ from
 # English's execution cache (scripts/build_book.py; strict: -n -W --keep-going).
