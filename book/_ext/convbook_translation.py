@@ -18,6 +18,8 @@ What it does in a translated build:
 * **What Sphinx's translation step cannot see**: the meta description
   (added by MyST after that step) and the table of contents' part captions
   (added by ``sphinx-external-toc``), looked up in the page's catalog.
+* **The themes' and sphinx-exercise's missing or awkward strings** from the
+  hand-written ``theme.po``, and the book's title.
 * **A language switcher** on every page (``book/_templates/language-switcher.html``),
   linking each page to the same page in the other language, with
   ``lang`` and ``hreflang``; and ``<link rel="alternate" hreflang>`` in the
@@ -36,6 +38,7 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx import locale as sphinx_locale
 
 #: The language the sources are written in; it is built at the site root.
 SOURCE_LANGUAGE = "en"
@@ -46,6 +49,7 @@ LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 #: message domains the themes look their strings up in.
 THEME_CATALOG = "theme"
 THEME_DOMAINS = ("sphinx", "booktheme")
+EXERCISE_DOMAIN = "exercise"
 
 #: Each page catalog's lookup, by its .mo file and modification time.
 _TRANSLATORS: dict = {}
@@ -138,6 +142,14 @@ def _register_theme_catalog(app, config, po_path: Path) -> None:
             _write_atomically(messages / f"{domain}.mo", compiled.read_bytes())
     for domain in THEME_DOMAINS:
         app.add_message_catalog(domain, str(folder))
+    # sphinx-exercise labels a solution "Solution to" + "Exercise 1.1", which
+    # its own Korean makes "해답 연습 1.1"; ours comes first for its domain.
+    _write_atomically(messages / f"{EXERCISE_DOMAIN}.mo", (messages / f"{THEME_DOMAINS[0]}.mo").read_bytes())
+    ours = gettext.translation(EXERCISE_DOMAIN, localedir=str(folder), languages=[config.language])
+    theirs = sphinx_locale.translators.get(("general", EXERCISE_DOMAIN))
+    if theirs is not None and type(theirs) is not gettext.NullTranslations:
+        ours.add_fallback(theirs)
+    sphinx_locale.translators[("general", EXERCISE_DOMAIN)] = ours
     titles = {entry.msgid: entry.msgstr for entry in catalog if entry.msgstr}
     if config.html_title in titles:
         config.html_title = titles[config.html_title]
@@ -252,7 +264,8 @@ def translation_base_url(app, config) -> None:
 
 
 def setup(app):
-    app.connect("config-inited", compile_catalogs)
+    # Before sphinx-exercise reads its label into numfig_format (priority 500).
+    app.connect("config-inited", compile_catalogs, priority=300)
     # After convbook_repository derives the English address (priority 400).
     app.connect("config-inited", translation_base_url, priority=450)
     app.connect("doctree-read", translate_toctree_captions)
