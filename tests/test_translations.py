@@ -311,3 +311,11 @@ def test_korean_search_finds_a_word_only_written_with_a_particle(site, browser, 
     assert set(with_particle) <= found, f"pages saying 배열로 not found by 배열: {sorted(set(with_particle) - found)}"
     # Without particle stripping, these could not be found at all.
     assert all(page in found for page in only)
+
+
+def test_korean_site_root_is_korean(site):
+    root = (site / LANGUAGE / "index.html").read_text(encoding="utf-8")
+    assert f'<html lang="{LANGUAGE}">' in root
+    title = root.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert HANGUL.search(title), f"the Korean root page's title is {title!r}"
+    assert 'href="book/index.html"' in root and (site / LANGUAGE / "book" / "index.html").is_file()

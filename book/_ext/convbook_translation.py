@@ -263,6 +263,27 @@ def translation_base_url(app, config) -> None:
             config.html_baseurl = config.html_baseurl.rstrip("/") + "/" + suffix
 
 
+def translate_root_page(app, exception) -> None:
+    """The site root's redirect page (``book/_extra/index.html``) in the build's language.
+
+    It is a static file, outside Sphinx's translation: its lang, title,
+    description and sentence are looked up in ``theme.po``.
+    """
+    if exception is not None or app.config.language == SOURCE_LANGUAGE or app.builder.format != "html":
+        return
+    page = Path(app.outdir) / "index.html"
+    folder = Path(app.doctreedir).parent / "convbook-theme-locale"
+    if not page.exists() or not (folder / app.config.language / "LC_MESSAGES" / f"{THEME_DOMAINS[0]}.mo").exists():
+        return
+    translate = gettext.translation(THEME_DOMAINS[0], localedir=str(folder), languages=[app.config.language]).gettext
+    html = page.read_text(encoding="utf-8").replace('<html lang="en">', f'<html lang="{app.config.language}">')
+    for pattern in (r"<title>(.*?)</title>", r'<meta name="description" content="(.*?)">', r"<p>(.*?)</p>"):
+        match = re.search(pattern, html, re.S)
+        if match:
+            html = html.replace(match[1], translate(match[1]))
+    page.write_text(html, encoding="utf-8")
+
+
 def setup(app):
     # Before sphinx-exercise reads its label into numfig_format (priority 500).
     app.connect("config-inited", compile_catalogs, priority=300)
@@ -272,4 +293,5 @@ def setup(app):
     app.connect("doctree-read", detach_translated_nodes)
     app.connect("doctree-resolved", translate_late_text)
     app.connect("html-page-context", add_language_links)
+    app.connect("build-finished", translate_root_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
