@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 import convbook
-from convbook.presets import PRESET_LABELS, WEIGHT_LIMIT, playground_presets
-from convbook.sphinx_playground import gray_weights, read_playground_data
+from convbook.presets import PRESET_LABELS, PRESET_LABELS_KO, WEIGHT_LIMIT, playground_presets
+from convbook.sphinx_playground import PHOTO_DESCRIPTIONS, gray_weights, read_playground_data
 
 pytestmark = pytest.mark.book
 
@@ -61,14 +61,14 @@ class Console:
             self.errors.append(text)
 
 
-def open_playground(browser, site_url, *, viewport="desktop", theme="light", context_options=None):
+def open_playground(browser, site_url, *, viewport="desktop", theme="light", context_options=None, path=PAGE):
     options = context_options or {"viewport": VIEWPORTS[viewport]}
     context = browser.new_context(color_scheme=theme, **options)
     page = context.new_page()
     console = Console(page, site_url)
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(site_url + PAGE)
+    page.goto(site_url + path)
     page.wait_for_selector(READY, timeout=30_000)
     return context, page, console, requests
 
@@ -141,6 +141,22 @@ def shown_text(page) -> str:
                    return [root.innerText, root.textContent, ...labels].join('\\n'); }"""
     )
     return re.sub("\u201c[^\u201d]*\u201d", "", text)
+
+
+#: The Korean edition's folder in the site, and its playground page.
+KOREAN = "ko"
+KOREAN_PAGE = f"{KOREAN}/{PAGE}"
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def korean_page(site) -> str:
+    """The Korean playground's path in the site; fails (never skips) when the site has no Korean edition."""
+    page = site / KOREAN_PAGE
+    assert page.is_file(), (
+        f"the site has no Korean edition: {page} is missing. The site fixture (or CONVBOOK_SITE) must hold "
+        f"the Korean build under {KOREAN}/, as scripts/build_book.py writes it"
+    )
+    return KOREAN_PAGE
 
 
 @pytest.fixture
@@ -320,10 +336,13 @@ def test_custom_brings_back_the_readers_own_weights(playground):
     assert "your own weights" in playground.text_content("#cp-status")
 
 
+@pytest.mark.parametrize("language", ["en", "ko"])
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_the_preset_menu_shows_its_labels_whole(browser, site_url, viewport):
-    context, page, console, _ = open_playground(browser, site_url, viewport=viewport)
+def test_the_preset_menu_shows_its_labels_whole(browser, site, site_url, viewport, language):
+    path = PAGE if language == "en" else korean_page(site)
+    context, page, console, _ = open_playground(browser, site_url, viewport=viewport, path=path)
     try:
+        assert page.evaluate("window.convPlayground.language") == language
         cut = page.evaluate(
             """() => {
                 const select = document.getElementById('cp-preset');
@@ -337,7 +356,7 @@ def test_the_preset_menu_shows_its_labels_whole(browser, site_url, viewport):
                                           .map(o => o.text + ' (' + Math.round(ctx.measureText(o.text).width) + ' > ' + Math.round(room) + ' px)');
             }"""
         )
-        assert not cut, f"{viewport}: preset labels cut off in the closed menu: {cut}"
+        assert not cut, f"{viewport} ({language}): preset labels cut off in the closed menu: {cut}"
     finally:
         context.close()
 
@@ -772,3 +791,211 @@ def test_an_edit_updates_within_the_budget(playground, capsys):
     with capsys.disabled():
         print(f"\nplayground: median update of 20 edits {median:.1f} ms (max {max(timings):.1f} ms)")
     assert median < UPDATE_BUDGET_MS, f"median update {median:.1f} ms is over {UPDATE_BUDGET_MS} ms"
+
+
+# --- The Korean edition (/ko/, issue 12) -----------------------------------------------------
+
+#: Latin words a Korean page may show: names of formats, units and keys, and ReLU.
+LATIN_ALLOWED = {"ReLU", "PNG", "JPEG", "GIF", "WebP", "BMP", "SVG", "ms", "Escape", "JavaScript"}
+#: What shows the playground's words: headings, labels, buttons, menus, notes, captions.
+WORDS = ("#conv-playground h3, #conv-playground label, #conv-playground button, #conv-playground option, "
+         "#conv-playground figcaption, #conv-playground .cp-matrix-title, #conv-playground .cp-note:not([hidden]), "
+         "#cp-status, #cp-sum, #cp-photo-note, #cp-grid-label")
+
+
+@pytest.fixture
+def korean(browser, site, site_url):
+    """The Korean playground (``/ko/book/playground.html``) on a desktop screen."""
+    context, page, console, _ = open_playground(browser, site_url, path=korean_page(site))
+    yield page
+    context.close()
+    assert not console.errors, f"{KOREAN_PAGE}: console errors: {console.errors}"
+
+
+def texts(page, selector: str = WORDS) -> list[str]:
+    return page.eval_on_selector_all(selector, "nodes => nodes.map(n => n.textContent.trim()).filter(Boolean)")
+
+
+def test_every_preset_has_a_korean_label():
+    assert list(PRESET_LABELS_KO) == list(PRESET_LABELS) == list(playground_presets())
+    for key, label in PRESET_LABELS_KO.items():
+        assert HANGUL.search(label) and label != PRESET_LABELS[key], key
+    assert HANGUL.search(PHOTO_DESCRIPTIONS["ko"])
+
+
+def test_both_editions_get_the_same_data_with_both_languages(site):
+    korean_page(site)
+    english = (site / "playground" / "data.js").read_bytes()
+    assert (site / KOREAN / "playground" / "data.js").read_bytes() == english
+    for name in ("playground.js", "playground.css"):
+        assert (site / KOREAN / "playground" / name).read_bytes() == (site / "playground" / name).read_bytes()
+    data = read_playground_data(site / KOREAN / "playground" / "data.js")
+    for preset in data["presets"]:
+        assert preset["label"] == preset["labels"]["en"] == PRESET_LABELS[preset["id"]]
+        assert preset["labels"]["ko"] == PRESET_LABELS_KO[preset["id"]]
+    assert data["photo"]["description"] == data["photo"]["descriptions"]["en"] == PHOTO_DESCRIPTIONS["en"]
+    assert data["photo"]["descriptions"]["ko"] == PHOTO_DESCRIPTIONS["ko"]
+
+
+def test_the_korean_page_is_korean(site):
+    html = (site / korean_page(site)).read_text(encoding="utf-8")
+    assert re.search(r'<html[^>]* lang="ko"', html), "the Korean playground page is not lang=ko"
+    for url in ('src="../playground/data.js"', 'src="../playground/playground.js"',
+                'href="../playground/playground.css"'):
+        assert url in html
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_text_before_the_script_runs_is_in_the_pages_language(browser, site, site_url, language):
+    """Without JavaScript, the <noscript> text and the loading line show in the page's language only."""
+    path = PAGE if language == "en" else korean_page(site)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site_url + path)
+        page.wait_for_load_state("load")
+        shown = page.inner_text("#conv-playground")
+        if language == "en":
+            assert "needs JavaScript" in shown and "Loading the playground" in shown, shown
+            assert not HANGUL.search(shown), shown
+        else:
+            assert "JavaScript가 필요합니다" in shown and "불러오는 중" in shown, shown
+            assert "Loading" not in shown and "needs" not in shown, shown
+    finally:
+        context.close()
+
+
+def test_the_english_page_shows_no_korean(playground):
+    assert playground.evaluate("window.convPlayground.language") == "en"
+    assert not HANGUL.search(shown_text(playground))
+    assert playground.eval_on_selector("#cp-preset", "s => s.options[0].text") == PRESET_LABELS["filter_1"]
+
+
+def test_the_korean_interface_is_korean(browser, site_url, korean):
+    assert korean.evaluate("document.documentElement.lang") == "ko"
+    assert korean.evaluate("window.convPlayground.language") == "ko"
+    # Every heading, label, button, menu entry, caption and note is Korean ...
+    words = texts(korean)
+    assert len(words) >= 30, words
+    english_only = [text for text in words if not HANGUL.search(text) and not re.fullmatch(r"[\d\s\u00d7]+", text)]
+    assert not english_only, f"not in Korean: {english_only}"
+    labels = korean.eval_on_selector_all("#conv-playground [aria-label]", "nodes => nodes.map(n => n.getAttribute('aria-label'))")
+    assert labels and all(HANGUL.search(label) for label in labels), labels
+    assert korean.get_attribute("#cp-w-2-3", "aria-label") == "가중치, 3행 4열"
+    assert [o for o in texts(korean, "#cp-preset option")][:-1] == list(PRESET_LABELS_KO.values())
+    # ... and none of the English page's words remain: no Latin word but names, units and keys ...
+    shown = shown_text(korean)
+    latin = set(re.findall(r"[A-Za-z]{2,}", shown)) - LATIN_ALLOWED
+    assert not latin, f"English words on the Korean page: {sorted(latin)}"
+    # ... and none of the English page's texts (headings, labels, buttons, notes, captions).
+    context, english, _, _ = open_playground(browser, site_url)
+    try:
+        english_words = [text for text in texts(english) if re.search(r"[A-Za-z]{3,}", text)]
+    finally:
+        context.close()
+    assert len(english_words) >= 30
+    left = [text for text in english_words if text in shown]
+    assert not left, f"English texts on the Korean page: {left}"
+
+
+def test_the_korean_page_computes_the_same_maps(korean, photo):
+    conv, _ = convbook.feature_maps(photo, playground_presets()["filter_1"])
+    assert float(np.abs(browser_feature_map(korean) - conv[0]).max()) < 1e-4
+    korean.select_option("#cp-preset", "sobel_x")
+    kernel = playground_presets()["sobel_x"]
+    np.testing.assert_array_equal(weights(korean), kernel)
+    conv, _ = convbook.feature_maps(photo, kernel)
+    assert float(np.abs(browser_feature_map(korean) - conv[0]).max()) < 1e-4
+    assert f"\u201c{PRESET_LABELS_KO['sobel_x']}\u201d" in korean.text_content("#cp-status")
+    # A cell edit: the map follows, the menu says Custom, the description says so.
+    korean.fill("#cp-w-1-2", "3")
+    kernel = kernel.copy()
+    kernel[1, 2] = 3
+    conv, _ = convbook.feature_maps(photo, kernel)
+    assert float(np.abs(browser_feature_map(korean) - conv[0]).max()) < 1e-4
+    assert korean.eval_on_selector("#cp-preset", "s => s.value") == "custom"
+    status = korean.text_content("#cp-status")
+    assert "직접 입력한 가중치" in status and "638 \u00d7 425" in status, status  # a 3 x 3 kernel
+    assert f"{conv.max():.2f}" in status, status
+    # The buttons act as on the English page.
+    korean.click("text=부호 반전")
+    np.testing.assert_array_equal(weights(korean), -kernel)
+    row, col = 10, 20
+    korean.fill("#cp-probe-row", str(row))
+    korean.fill("#cp-probe-col", str(col))
+    conv, _ = convbook.feature_maps(photo, -kernel)
+    value = f"{conv[0, row, col]:.4f}".replace("-", "\u2212")
+    text = korean.text_content("#cp-sum")
+    assert f"출력 {row}행 {col}열: {value}" in text, text
+    assert value in korean.text_content("#cp-probe-live")
+
+
+def test_the_korean_page_says_what_is_wrong_in_korean(korean):
+    korean.fill("#cp-w-1-2", "abc")
+    message = korean.text_content("#cp-grid-error")
+    assert "2행 3열" in message and "\u201cabc\u201d는 숫자가 아닙니다" in message, message
+    korean.fill("#cp-w-0-0", "1e39")
+    assert "\u201c1e39\u201d는 \u22121000부터 1000까지의 범위를 벗어납니다" in korean.text_content("#cp-grid-error")
+    assert "마지막으로 유효했던" in korean.text_content("#cp-weight-sum")
+    # The screen reader hears it in Korean, once the typing stops.
+    korean.wait_for_function("document.getElementById('cp-announce').textContent.includes('가중치 2개가 유효하지 않습니다')")
+    announced = korean.text_content("#cp-announce")
+    assert "2행 3열" in announced and "1행 1열" in announced, announced
+    np.testing.assert_array_equal(weights(korean), playground_presets()["filter_1"])
+    korean.fill("#cp-w-1-2", "0.5")
+    korean.fill("#cp-w-0-0", "2")
+    korean.wait_for_function("document.getElementById('cp-announce').textContent.includes('직접 입력한 가중치')")
+    announced = korean.text_content("#cp-announce")
+    assert HANGUL.search(announced) and "Showing" not in announced, announced
+    # A typed position out of range.
+    korean.fill("#cp-probe-row", "99999")
+    message = korean.text_content("#cp-probe-error")
+    assert "행 \u201c99999\u201d는 없습니다" in message and "행은 0부터 423까지" in message, message
+    assert message in korean.text_content("#cp-probe-live")
+
+
+def test_the_korean_photo_notes(korean, tmp_path):
+    assert "팰컨 9" in korean.text_content("#cp-photo-note")
+    path = tmp_path / "drawing.svg"
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    korean.set_input_files("#cp-file", str(path))
+    korean.wait_for_function("document.getElementById('cp-photo-note').textContent.includes('쓸 수 없습니다')")
+    note = korean.text_content("#cp-photo-note")
+    assert "\u201cdrawing.svg\u201d 파일을 쓸 수 없습니다" in note and "PNG, JPEG" in note, note
+    assert korean.evaluate("window.convPlayground.snapshot().input.name") == "the sample photo"
+    x = np.arange(8000)
+    bgr = np.dstack([np.tile((x % 256).astype(np.uint8), (10, 1))] * 3)
+    korean.set_input_files("#cp-file", png_file(tmp_path / "panorama.png", bgr))
+    korean.wait_for_function("window.convPlayground.snapshot().input.kind === 'own'")
+    note = korean.text_content("#cp-photo-note")
+    assert "내 사진 \u201cpanorama.png\u201d" in note and "8000 \u00d7 10에서 축소했습니다" in note, note
+    assert "입력: 내 사진 (4000 \u00d7 5)" in korean.text_content(".cp-photo figcaption")
+    korean.click("text=예제 사진으로 돌아가기")
+    korean.wait_for_function("window.convPlayground.snapshot().input.kind === 'sample'")
+    assert "입력: 예제 사진 (640 \u00d7 427)" in korean.text_content(".cp-photo figcaption")
+
+
+@pytest.mark.parametrize("viewport, theme", [("desktop", "light"), ("phone", "dark")])
+def test_korean_axe_offline_width_and_console(browser, site, site_url, axe_source, viewport, theme):
+    path = korean_page(site)
+    where = f"{path} ({viewport}, {theme})"
+    context, page, console, requests = open_playground(browser, site_url, viewport=viewport, theme=theme, path=path)
+    try:
+        page.fill("#cp-w-0-0", "abc")  # a problem message on screen too
+        page.select_option("#cp-preset", "laplacian")
+        page.fill("#cp-w-0-0", "2")
+        page.wait_for_timeout(600)  # let the live description settle
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("axe.run({include: [['article.bd-article']]}, {resultTypes: ['violations']})")
+        violations = describe_violations(result)
+        assert not violations, f"{where}: axe violations in the chapter: {violations}"
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        violations = describe_violations(result)
+        assert not violations, f"{where}: axe violations in the theme around the chapter: {violations}"
+        outside = [url for url in requests if not url.startswith(site_url) and not url.startswith("data:")]
+        assert not outside, f"{where}: requests outside the site: {outside}"
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], f"{where}: the page scrolls sideways ({widths[0]} > {widths[1]} px)"
+        assert not console.errors, f"{where}: console errors: {console.errors}"
+    finally:
+        context.close()

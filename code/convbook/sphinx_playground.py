@@ -12,9 +12,15 @@ script, ``<outdir>/playground/data.js``, that sets
     stored losslessly as an 8-bit grayscale PNG (base64): every value of
     ``load_grayscale`` is ``k / 255`` for an integer ``k``, so the browser
     gets back the same float32 numbers by dividing by 255. With its size and
-    the sum of its levels, which the page checks after decoding.
+    the sum of its levels, which the page checks after decoding, and its
+    description, in English (``description``) and by language
+    (``descriptions``, from :data:`PHOTO_DESCRIPTIONS`).
 ``presets``
-    The kernels of :func:`convbook.presets.playground_presets`, with labels.
+    The kernels of :func:`convbook.presets.playground_presets`, with labels:
+    ``label`` in English and ``labels`` in every language of
+    :data:`convbook.presets.PRESET_LABELS_BY_LANGUAGE`. The page shows the
+    labels of its own language (``<html lang>``), so the English and the
+    Korean build write the same file.
 ``weight_limit``
     :data:`convbook.presets.WEIGHT_LIMIT`: the page accepts a weight ``w``
     only when it is a finite number with ``abs(w) <= weight_limit``.
@@ -47,9 +53,9 @@ import cv2
 import numpy as np
 
 from .images import load_grayscale, sample_image_path
-from .presets import PRESET_LABELS, WEIGHT_LIMIT, playground_presets
+from .presets import PRESET_LABELS, PRESET_LABELS_BY_LANGUAGE, WEIGHT_LIMIT, playground_presets
 
-__all__ = ["playground_data", "read_playground_data", "write_playground_data", "setup"]
+__all__ = ["PHOTO_DESCRIPTIONS", "playground_data", "read_playground_data", "write_playground_data", "setup"]
 
 #: The folder of the site that holds the playground's files.
 SITE_FOLDER = "playground"
@@ -57,6 +63,12 @@ SITE_FOLDER = "playground"
 DATA_GLOBAL = "convPlaygroundData"
 #: The colour map of the book's pre-activation feature maps (conv-layer chapter).
 DIVERGING_CMAP = "RdBu_r"
+#: What the sample photo shows, by language; the page says "Showing <this>."
+#: (in Korean, "지금 보이는 것은 <this>입니다.").
+PHOTO_DESCRIPTIONS: dict[str, str] = {
+    "en": "the book's sample photo: a Falcon 9 rocket on its launch pad between lightning towers",
+    "ko": "이 책의 예제 사진(피뢰탑 사이의 발사대에 서 있는 팰컨 9 로켓)",
+}
 
 
 def photo_bytes() -> np.ndarray:
@@ -119,6 +131,7 @@ def playground_data(levels: np.ndarray) -> dict:
             {
                 "id": key,
                 "label": PRESET_LABELS.get(key, key),
+                "labels": {language: labels.get(key, key) for language, labels in PRESET_LABELS_BY_LANGUAGE.items()},
                 # float() of a float32 is exact, so JSON carries the package's numbers.
                 "weights": [[float(w) for w in row] for row in np.asarray(kernel, dtype=np.float32)],
             }
@@ -130,7 +143,8 @@ def playground_data(levels: np.ndarray) -> dict:
             "width": int(width),
             "height": int(height),
             "checksum": int(levels.sum(dtype=np.int64)),
-            "description": "the book's sample photo: a Falcon 9 rocket on its launch pad between lightning towers",
+            "description": PHOTO_DESCRIPTIONS["en"],
+            "descriptions": dict(PHOTO_DESCRIPTIONS),
         },
         "presets": presets,
         "default": presets[0]["id"],

@@ -9,6 +9,9 @@
  *
  * The numbers are those of convbook.feature_maps (torch's Conv2d): a valid
  * cross-correlation, stride 1, no padding, on gray values k / 255.
+ *
+ * Its words are in the page's language, <html lang>: Korean on the Korean
+ * edition's pages (/ko/), English otherwise; all of them are in MESSAGES.
  */
 (function () {
   "use strict";
@@ -26,7 +29,7 @@
 
   var state = {
     data: null,
-    input: null, // {width, height, gray: Float32Array, name}
+    input: null, // {width, height, gray: Float32Array, kind: "sample" or "own"}
     size: 4,
     weights: null, // Float32Array(size * size), row-major
     presetId: null,
@@ -46,6 +49,268 @@
   var lutPacked = null; // Uint32Array(256) of the diverging colour map
   var grayPacked = null; // Uint32Array(256) of black to white
   var littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+  // --- The words -------------------------------------------------------------
+
+  /**
+   * Every text the playground shows or says, in each language of the book,
+   * with the same keys; {name} is filled by t() (see format()). The page's
+   * language (<html lang>, "ko" on the Korean edition's pages) picks the
+   * table; English otherwise, and for any key a language lacks. Numbers are
+   * formatted the same in every language (fmt, trim, toLocaleString("en")).
+   */
+  var MESSAGES = {
+    en: {
+      noFiniteValue: "(no finite value)",
+      // Problems with a weight: they finish the sentence "Row r, column c: ...".
+      cellEmpty: "the cell is empty; type a number (0 for no weight)",
+      cellComma: "{typed} has a comma; write the decimal point as a dot: {fixed}",
+      cellNotNumber: "{typed} is not a number",
+      cellOutOfRange: "{typed} is outside the range \u2212{limit} to {limit}",
+      rowEmpty: "The row is empty: rows go from 0 to {last}.",
+      rowMissing: "There is no row {typed}: rows go from 0 to {last}.",
+      columnEmpty: "The column is empty: columns go from 0 to {last}.",
+      columnMissing: "There is no column {typed}: columns go from 0 to {last}.",
+      positionKept: "{problems} The position stays at row {row}, column {col}.",
+      // The kernel
+      kernelHeading: "The kernel",
+      presetLabel: "Preset",
+      customOption: "Custom: your own weights",
+      sizeLabel: "Size",
+      sizeOption: "{k} \u00d7 {k}",
+      weightsLabel: "Weights",
+      changeSign: "\u00b1 Change sign",
+      negate: "Negate",
+      transpose: "Transpose",
+      allZero: "All zero",
+      gridHelp: "Type a number from \u2212{limit} to {limit} in each cell. The arrow keys move between cells; " +
+        "\u00b1 changes the sign of the selected cell.",
+      cell: "row {row}, column {col}",
+      weightCell: "Weight, row {row}, column {col}",
+      activeCell: "({cell})",
+      cellProblem: "{cell}: {problem}. The maps still use its last valid value, {value}.",
+      oneInvalid: "One weight is not valid.",
+      manyInvalid: "{count} weights are not valid.",
+      invalidItem: "{cell}: {problem}.",
+      useLastValid: "The maps use the last valid weights.",
+      ownWeightsNote: "Your own weights. Choosing Custom again brings them back after you try a preset.",
+      typeWeightsNote: "Type your own weights in the grid; the menu names a preset again when the weights equal it.",
+      sumValid: "The weights sum to {sum}",
+      sumInvalid: "The weights in use (the last valid ones) sum to {sum}",
+      flatZero: ": a flat patch gives 0.",
+      flatB: ": a flat patch of brightness b gives {sum} \u00d7 b.",
+      // The feature maps
+      mapsHeading: "What the layer makes of it",
+      convLabel: "The feature map before ReLU",
+      reluLabel: "The feature map after ReLU",
+      convCaptionShort: "Before ReLU",
+      reluCaptionShort: "After ReLU",
+      convCaption: "Before ReLU ({width} \u00d7 {height}): blue below zero, red above",
+      reluCaption: "After ReLU: black is zero, white the largest value",
+      convAria: "Feature map before ReLU, {width} by {height} values from {min} to {max}, blue below zero and red above",
+      reluAria: "Feature map after ReLU: {percent} percent of the values are above zero",
+      timing: "Last update: {ms} ms in this browser, for {outputs} outputs of {products} products each.",
+      presetNamed: "the preset \u201c{label}\u201d",
+      ownWeights: "your own weights",
+      describe: "Showing {name} ({width} by {height} pixels) filtered with {kernel}, a {k} by {k} kernel whose " +
+        "weights sum to {sum}. The feature map has {outWidth} by {outHeight} values from {min} to {max}. " +
+        "After ReLU, {percent} percent of them are above zero; the rest become 0.",
+      // One value, worked out
+      inspectorHeading: "One value, worked out",
+      outputRow: "Output row",
+      outputColumn: "Output column",
+      inputPatch: "Input patch",
+      weightsTitle: "Weights",
+      products: "Products",
+      pinned: "Pinned: click the map again, or press Escape, to let the position follow the pointer.",
+      unpinned: "Point at a feature map to pick a position, click or tap it to pin the position, or type it here.",
+      sumHead: "Output row {row}, column {col}: {value}; after ReLU, {relu}.",
+      sumTail: " The sum of the {count} products of the input patch (rows {row} to {lastRow}, columns {col} to " +
+        "{lastCol}) and the weights.",
+      // The photo
+      photoHeading: "The photo",
+      inputLabel: "The input photo",
+      inputCaptionShort: "Input",
+      inputAria: "Input: {name} in grayscale, {width} by {height} pixels",
+      inputCaption: "Input: {name} ({width} \u00d7 {height})",
+      ownPhotoLabel: "Use your own photo",
+      backToSample: "Back to the sample photo",
+      fileHelp: "A PNG, JPEG, GIF, WebP or BMP file. It stays on your device: this page reads it in the browser " +
+        "and uploads nothing. Photos larger than {maxSide} pixels are scaled down to keep the updates fast, " +
+        "never below {minSide} pixels on a side.",
+      samplePhoto: "the sample photo",
+      ownPhoto: "your photo",
+      showingSample: "Showing {description}.",
+      showingOwn: "Showing your photo \u201c{name}\u201d, read on this device{scaled}.",
+      scaledFrom: ", scaled down from {width} \u00d7 {height}",
+      couldNotUse: "Could not use \u201c{name}\u201d: {reason}. The playground still shows the previous photo.",
+      readable: "use a PNG, JPEG, GIF, WebP or BMP file",
+      svg: "it is an SVG drawing, which has no pixels to filter; {readable}",
+      tooSmall: "it is {width} by {height} pixels, smaller than the largest kernel ({min} by {min})",
+      unreadable: "it is not an image this browser can read; {readable}",
+      // Starting
+      couldNotStart: "The playground could not start: {reason}.",
+      noData: "its data (playground/data.js) did not load",
+      photoMismatch: "the decoded photo does not match the package's data",
+    },
+    ko: {
+      noFiniteValue: "(유한한 값 없음)",
+      // Problems with a weight: they follow "r행 c열: ".
+      cellEmpty: "칸이 비어 있습니다. 숫자를 입력해야 합니다(가중치를 두지 않으려면 0)",
+      cellComma: "{typed}에 쉼표가 있습니다. 소수점은 마침표로 씁니다: {fixed}",
+      cellNotNumber: "{typed|은} 숫자가 아닙니다",
+      cellOutOfRange: "{typed|은} \u2212{limit}부터 {limit}까지의 범위를 벗어납니다",
+      rowEmpty: "행이 비어 있습니다. 행은 0부터 {last}까지입니다.",
+      rowMissing: "행 {typed|은} 없습니다. 행은 0부터 {last}까지입니다.",
+      columnEmpty: "열이 비어 있습니다. 열은 0부터 {last}까지입니다.",
+      columnMissing: "열 {typed|은} 없습니다. 열은 0부터 {last}까지입니다.",
+      positionKept: "{problems} 위치는 {row}행 {col}열 그대로입니다.",
+      // The kernel
+      kernelHeading: "커널",
+      presetLabel: "프리셋",
+      customOption: "사용자 정의: 직접 입력한 가중치",
+      sizeLabel: "크기",
+      sizeOption: "{k} \u00d7 {k}",
+      weightsLabel: "가중치",
+      changeSign: "\u00b1 부호 바꾸기",
+      negate: "부호 반전",
+      transpose: "전치",
+      allZero: "모두 0",
+      gridHelp: "각 칸에 \u2212{limit}부터 {limit}까지의 숫자를 입력합니다. 방향키로 칸 사이를 이동하고, " +
+        "\u00b1 버튼으로 선택한 칸의 부호를 바꿉니다.",
+      cell: "{row}행 {col}열",
+      weightCell: "가중치, {row}행 {col}열",
+      activeCell: "({cell})",
+      cellProblem: "{cell}: {problem}. 맵에는 이 칸의 마지막 유효한 값({value})이 계속 쓰입니다.",
+      oneInvalid: "가중치 하나가 유효하지 않습니다.",
+      manyInvalid: "가중치 {count}개가 유효하지 않습니다.",
+      invalidItem: "{cell}: {problem}.",
+      useLastValid: "맵에는 마지막으로 유효했던 가중치가 쓰입니다.",
+      ownWeightsNote: "직접 입력한 가중치입니다. 프리셋을 써 본 뒤에도 \u2018사용자 정의\u2019를 다시 고르면 이 가중치로 " +
+        "돌아옵니다.",
+      typeWeightsNote: "격자에 가중치를 직접 입력할 수 있습니다. 가중치가 어떤 프리셋과 같아지면 메뉴에 그 프리셋의 " +
+        "이름이 다시 나타납니다.",
+      sumValid: "가중치의 합은 {sum}입니다",
+      sumInvalid: "사용 중인 가중치(마지막으로 유효했던 가중치)의 합은 {sum}입니다",
+      flatZero: ". 평평한 패치는 0이 됩니다.",
+      flatB: ". 밝기가 b인 평평한 패치는 {sum} \u00d7 b가 됩니다.",
+      // The feature maps
+      mapsHeading: "층이 만든 특성 맵",
+      convLabel: "ReLU 전의 특성 맵",
+      reluLabel: "ReLU 후의 특성 맵",
+      convCaptionShort: "ReLU 전",
+      reluCaptionShort: "ReLU 후",
+      convCaption: "ReLU 전 ({width} \u00d7 {height}): 0보다 작으면 파란색, 크면 빨간색",
+      reluCaption: "ReLU 후: 검은색은 0, 흰색은 가장 큰 값",
+      convAria: "ReLU 전의 특성 맵: {width} \u00d7 {height}개의 값이 {min}부터 {max}까지이며, 0보다 작으면 파란색, " +
+        "크면 빨간색입니다",
+      reluAria: "ReLU 후의 특성 맵: 값의 {percent}%가 0보다 큽니다",
+      timing: "마지막 갱신: 이 브라우저에서 {ms} ms 걸렸습니다(출력 {outputs}개, 출력마다 곱 {products}개).",
+      presetNamed: "프리셋 \u201c{label}\u201d",
+      ownWeights: "직접 입력한 가중치",
+      describe: "{name}({width} \u00d7 {height} 픽셀)에 {kernel}의 {k} \u00d7 {k} 커널을 적용했습니다. 가중치의 " +
+        "합은 {sum}입니다. 특성 맵은 {outWidth} \u00d7 {outHeight}개의 값으로, {min}부터 {max}까지입니다. " +
+        "ReLU 후에는 그중 {percent}%가 0보다 크고, 나머지는 0이 됩니다.",
+      // One value, worked out
+      inspectorHeading: "값 하나의 계산 과정",
+      outputRow: "출력 행",
+      outputColumn: "출력 열",
+      inputPatch: "입력 패치",
+      weightsTitle: "가중치",
+      products: "곱",
+      pinned: "고정됨: 위치가 다시 포인터를 따라가게 하려면 맵을 한 번 더 클릭하거나 Escape 키를 누릅니다.",
+      unpinned: "특성 맵을 가리키면 위치를 고를 수 있고, 클릭하거나 탭하면 그 위치가 고정됩니다. 여기에 위치를 " +
+        "직접 입력할 수도 있습니다.",
+      sumHead: "출력 {row}행 {col}열: {value}, ReLU 후 {relu}.",
+      sumTail: " 입력 패치({row}행부터 {lastRow}행까지, {col}열부터 {lastCol}열까지)와 가중치를 곱한 값 {count}개를 " +
+        "모두 더한 값입니다.",
+      // The photo
+      photoHeading: "사진",
+      inputLabel: "입력 사진",
+      inputCaptionShort: "입력",
+      inputAria: "입력: 그레이스케일로 바꾼 {name}, {width} \u00d7 {height} 픽셀",
+      inputCaption: "입력: {name} ({width} \u00d7 {height})",
+      ownPhotoLabel: "내 사진 사용하기",
+      backToSample: "예제 사진으로 돌아가기",
+      fileHelp: "PNG, JPEG, GIF, WebP, BMP 파일을 쓸 수 있습니다. 사진은 이 기기 밖으로 나가지 않습니다. 이 페이지가 " +
+        "브라우저 안에서 읽을 뿐, 아무것도 업로드하지 않습니다. 갱신이 빠르도록 {maxSide}픽셀보다 큰 사진은 " +
+        "축소하지만, 한 변이 {minSide}픽셀보다 짧아지지는 않습니다.",
+      samplePhoto: "예제 사진",
+      ownPhoto: "내 사진",
+      showingSample: "지금 보이는 것은 {description}입니다.",
+      showingOwn: "지금 보이는 것은 이 기기에서 읽은 내 사진 \u201c{name}\u201d입니다.{scaled}",
+      scaledFrom: " 원래 크기 {width} \u00d7 {height}에서 축소했습니다.",
+      couldNotUse: "\u201c{name}\u201d 파일을 쓸 수 없습니다: {reason}. 플레이그라운드는 이전 사진을 계속 보여 줍니다.",
+      readable: "PNG, JPEG, GIF, WebP, BMP 파일을 써야 합니다",
+      svg: "SVG 그림이라서 필터를 적용할 픽셀이 없습니다. {readable}",
+      tooSmall: "크기가 {width} \u00d7 {height} 픽셀로, 가장 큰 커널({min} \u00d7 {min})보다 작습니다",
+      unreadable: "이 브라우저가 읽을 수 있는 이미지가 아닙니다. {readable}",
+      // Starting
+      couldNotStart: "플레이그라운드를 시작할 수 없습니다: {reason}.",
+      noData: "데이터(playground/data.js)를 불러오지 못했습니다",
+      photoMismatch: "디코딩한 사진이 패키지의 데이터와 다릅니다",
+    },
+  };
+
+  /** The page's language: "ko" where <html lang> is Korean ("ko", "ko-KR"), else "en". */
+  var LANG = /^ko(-|$)/i.test(document.documentElement.getAttribute("lang") || "") ? "ko" : "en";
+
+  /** The text of a message in the page's language, with its {placeholders} filled. */
+  function t(key, params) {
+    var table = MESSAGES[LANG];
+    var template = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : MESSAGES.en[key];
+    return format(template, params);
+  }
+
+  /**
+   * Fill {name} with params.name. {name|은} also adds the Korean particle
+   * that fits how the value ends (은 or 는; 이/가, 을/를, 과/와 likewise).
+   */
+  function format(template, params) {
+    return String(template).replace(/\{(\w+)(?:\|([^}]))?\}/g, function (whole, key, particle) {
+      if (!params || !Object.prototype.hasOwnProperty.call(params, key)) {
+        return whole;
+      }
+      var value = String(params[key]);
+      return particle ? value + josa(value, particle) : value;
+    });
+  }
+
+  var PARTICLES = { "은": "은는", "는": "은는", "이": "이가", "가": "이가", "을": "을를", "를": "을를", "과": "과와", "와": "과와" };
+
+  /**
+   * The particle of a pair that follows `word`: the first form after a final
+   * consonant (사진은, 커널은), the second after a vowel (예제는). Digits and
+   * Latin letters are read as a Korean reader says them (1 일, 2 이, ...; the
+   * letters l, m, n and r end in a consonant); where it cannot tell (after a
+   * symbol), both forms: 은(는).
+   */
+  function josa(word, particle) {
+    var pair = PARTICLES[particle];
+    if (!pair) {
+      return particle;
+    }
+    var text = word.replace(/[\s\u201d\u2019"')\]]+$/, "");
+    var last = text.charAt(text.length - 1);
+    var code = last.charCodeAt(0);
+    var final = null;
+    if (code >= 0xac00 && code <= 0xd7a3) {
+      final = (code - 0xac00) % 28 !== 0;
+    } else if (/[0-9]/.test(last)) {
+      final = "013678".indexOf(last) >= 0;
+    } else if (/[a-z]/i.test(last)) {
+      final = /[lmnr]/i.test(last);
+    }
+    if (final === null) {
+      return pair.charAt(0) + "(" + pair.charAt(1) + ")";
+    }
+    return final ? pair.charAt(0) : pair.charAt(1);
+  }
+
+  /** A preset's name in the page's language (data.js has every language's). */
+  function presetLabel(preset) {
+    return (preset.labels && preset.labels[LANG]) || preset.label;
+  }
 
   // --- Small helpers ---------------------------------------------------------
 
@@ -83,7 +348,7 @@
     }
     if (!isFinite(value)) {
       // Cannot happen with valid weights (playground tests); never print NaN.
-      return "(no finite value)";
+      return t("noFiniteValue");
     }
     var text = Math.abs(value) < 0.5 * Math.pow(10, -digits) ? (0).toFixed(digits) : value.toFixed(digits);
     return text.replace("-", "\u2212");
@@ -297,17 +562,17 @@
     var limit = weightLimit();
     var typed = String(text).trim().replace(/\u2212/g, "-");
     if (typed === "") {
-      return { problem: "the cell is empty; type a number (0 for no weight)" };
+      return { problem: t("cellEmpty") };
     }
     if (/^[+-]?\d*,\d+$/.test(typed)) {
-      return { problem: quote(typed) + " has a comma; write the decimal point as a dot: " + typed.replace(",", ".") };
+      return { problem: t("cellComma", { typed: quote(typed), fixed: typed.replace(",", ".") }) };
     }
     if (!NUMBER_PATTERN.test(typed)) {
-      return { problem: quote(typed) + " is not a number" };
+      return { problem: t("cellNotNumber", { typed: quote(typed) }) };
     }
     var value = Number(typed);
     if (!isFinite(value) || Math.abs(value) > limit) {
-      return { problem: quote(typed) + " is outside the range \u2212" + limit + " to " + limit };
+      return { problem: t("cellOutOfRange", { typed: quote(typed), limit: limit }) };
     }
     return { value: Math.fround(value) + 0 }; // + 0 turns -0 into 0
   }
@@ -322,15 +587,12 @@
     return typeof limit === "number" && limit > 0 ? limit : 1000;
   }
 
-  /** A row or column of the output as typed: {value} or {problem}. */
+  /** A row or column ("row" or "column") of the output as typed: {value} or {problem}. */
   function parseIndex(text, count, what) {
     var typed = String(text).trim();
     var last = count - 1;
     if (!/^\d+$/.test(typed) || Number(typed) > last) {
-      return {
-        problem: (typed === "" ? "The " + what + " is empty" : "There is no " + what + " " + quote(typed)) +
-          ": " + what + "s go from 0 to " + last + ".",
-      };
+      return { problem: t(what + (typed === "" ? "Empty" : "Missing"), { typed: quote(typed), last: last }) };
     }
     return { value: Number(typed) };
   }
@@ -355,11 +617,11 @@
 
     // The kernel ------------------------------------------------------------------
     ui.preset = el("select", { id: "cp-preset", "aria-describedby": "cp-preset-note" }, presets.map(function (preset) {
-      return el("option", { value: preset.id, text: preset.label });
-    }).concat([el("option", { value: "custom", text: "Custom: your own weights" })]));
+      return el("option", { value: preset.id, text: presetLabel(preset) });
+    }).concat([el("option", { value: "custom", text: t("customOption") })]));
     ui.presetNote = el("p", { className: "cp-note", id: "cp-preset-note" });
     ui.size = el("select", { id: "cp-size" }, SIZES.map(function (n) {
-      return el("option", { value: n, text: n + " \u00d7 " + n });
+      return el("option", { value: n, text: t("sizeOption", { k: n }) });
     }));
     ui.grid = el("div", {
       className: "cp-grid",
@@ -369,11 +631,11 @@
     });
     ui.gridError = el("div", { className: "cp-problem", id: "cp-grid-error", hidden: true });
     ui.activeCell = el("span", { className: "cp-note cp-active-cell", id: "cp-active-cell" });
-    ui.flip = button("\u00b1 Change sign", { id: "cp-flip", "aria-describedby": "cp-active-cell" });
+    ui.flip = button(t("changeSign"), { id: "cp-flip", "aria-describedby": "cp-active-cell" });
     ui.weightSum = el("p", { className: "cp-note", id: "cp-weight-sum" });
-    var negate = button("Negate", { id: "cp-negate" });
-    var transpose = button("Transpose", { id: "cp-transpose" });
-    var zero = button("All zero", { id: "cp-zero" });
+    var negate = button(t("negate"), { id: "cp-negate" });
+    var transpose = button(t("transpose"), { id: "cp-transpose" });
+    var zero = button(t("allZero"), { id: "cp-zero" });
     negate.addEventListener("click", function () {
       transform(function (w, r, c, k) { return -w[r * k + c]; });
     });
@@ -385,39 +647,38 @@
     });
 
     ui.kernelPanel = el("section", { className: "cp-panel cp-kernel", "aria-labelledby": "cp-kernel-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-kernel-heading", text: "The kernel" }),
-      el("div", { className: "cp-field cp-field-wide" }, [el("label", { for: "cp-preset", text: "Preset" }), ui.preset]),
+      el("h3", { className: "cp-heading", id: "cp-kernel-heading", text: t("kernelHeading") }),
+      el("div", { className: "cp-field cp-field-wide" }, [el("label", { for: "cp-preset", text: t("presetLabel") }), ui.preset]),
       ui.presetNote,
-      el("div", { className: "cp-field" }, [el("label", { for: "cp-size", text: "Size" }), ui.size]),
-      el("p", { className: "cp-grid-label", id: "cp-grid-label", text: "Weights" }),
+      el("div", { className: "cp-field" }, [el("label", { for: "cp-size", text: t("sizeLabel") }), ui.size]),
+      el("p", { className: "cp-grid-label", id: "cp-grid-label", text: t("weightsLabel") }),
       ui.grid,
       ui.gridError,
       el("div", { className: "cp-cell-tools" }, [ui.flip, ui.activeCell]),
       el("p", {
         className: "cp-note",
         id: "cp-grid-help",
-        text: "Type a number from \u2212" + limit + " to " + limit + " in each cell. The arrow keys move " +
-          "between cells; \u00b1 changes the sign of the selected cell.",
+        text: t("gridHelp", { limit: limit }),
       }),
       ui.weightSum,
       el("div", { className: "cp-buttons" }, [negate, transpose, zero]),
     ]);
 
     // The feature maps ----------------------------------------------------------------
-    ui.convCanvas = el("canvas", { id: "cp-conv", role: "img", "aria-label": "The feature map before ReLU" });
-    ui.reluCanvas = el("canvas", { id: "cp-relu", role: "img", "aria-label": "The feature map after ReLU" });
+    ui.convCanvas = el("canvas", { id: "cp-conv", role: "img", "aria-label": t("convLabel") });
+    ui.reluCanvas = el("canvas", { id: "cp-relu", role: "img", "aria-label": t("reluLabel") });
     ui.convMark = el("div", { className: "cp-marker cp-marker-point", "aria-hidden": "true", hidden: true });
     ui.reluMark = el("div", { className: "cp-marker cp-marker-point", "aria-hidden": "true", hidden: true });
     ui.convBar = el("div", { className: "cp-colorbar", "aria-hidden": "true" });
     ui.reluBar = el("div", { className: "cp-colorbar", "aria-hidden": "true" });
     ui.convScale = el("div", { className: "cp-scale", "aria-hidden": "true" });
     ui.reluScale = el("div", { className: "cp-scale", "aria-hidden": "true" });
-    ui.convCaption = el("figcaption", { text: "Before ReLU" });
-    ui.reluCaption = el("figcaption", { text: "After ReLU" });
+    ui.convCaption = el("figcaption", { text: t("convCaptionShort") });
+    ui.reluCaption = el("figcaption", { text: t("reluCaptionShort") });
     ui.status = el("p", { className: "cp-status", id: "cp-status" });
     ui.timing = el("p", { className: "cp-note cp-timing", id: "cp-timing" });
     ui.mapsPanel = el("section", { className: "cp-maps", "aria-labelledby": "cp-maps-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-maps-heading", text: "What the layer makes of it" }),
+      el("h3", { className: "cp-heading", id: "cp-maps-heading", text: t("mapsHeading") }),
       el("div", { className: "cp-views" }, [
         view(ui.convCanvas, ui.convMark, ui.convCaption, [ui.convBar, ui.convScale]),
         view(ui.reluCanvas, ui.reluMark, ui.reluCaption, [ui.reluBar, ui.reluScale]),
@@ -444,44 +705,42 @@
     // Spoken when the position is typed (pointing would be too chatty).
     ui.probeLive = el("p", { className: "cp-sr-only", id: "cp-probe-live", "aria-live": "polite" });
     ui.inspector = el("section", { className: "cp-panel cp-inspector", "aria-labelledby": "cp-inspector-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-inspector-heading", text: "One value, worked out" }),
+      el("h3", { className: "cp-heading", id: "cp-inspector-heading", text: t("inspectorHeading") }),
       ui.sum,
       ui.pinNote,
       el("div", { className: "cp-probe-fields" }, [
-        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-row", text: "Output row" }), ui.probeRow]),
-        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-col", text: "Output column" }), ui.probeCol]),
+        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-row", text: t("outputRow") }), ui.probeRow]),
+        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-col", text: t("outputColumn") }), ui.probeCol]),
       ]),
       ui.probeError,
       el("div", { className: "cp-matrices" }, [
-        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Input patch" }), ui.patchGrid]),
+        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: t("inputPatch") }), ui.patchGrid]),
         el("div", { className: "cp-times", "aria-hidden": "true", text: "\u00d7" }),
-        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Weights" }), ui.weightGrid]),
+        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: t("weightsTitle") }), ui.weightGrid]),
         el("div", { className: "cp-times", "aria-hidden": "true", text: "=" }),
-        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: "Products" }), ui.productGrid]),
+        el("div", { className: "cp-matrix-box" }, [el("p", { className: "cp-matrix-title", text: t("products") }), ui.productGrid]),
       ]),
       ui.probeLive,
     ]);
 
     // The photo ------------------------------------------------------------------------
     ui.file = el("input", { type: "file", id: "cp-file", accept: "image/*", "aria-describedby": "cp-file-help" });
-    ui.resetPhoto = button("Back to the sample photo", { id: "cp-reset-photo" });
+    ui.resetPhoto = button(t("backToSample"), { id: "cp-reset-photo" });
     ui.photoNote = el("p", { className: "cp-note", id: "cp-photo-note" });
-    ui.inputCanvas = el("canvas", { id: "cp-input", role: "img", "aria-label": "The input photo" });
+    ui.inputCanvas = el("canvas", { id: "cp-input", role: "img", "aria-label": t("inputLabel") });
     ui.inputBox = el("div", { className: "cp-marker cp-marker-patch", "aria-hidden": "true", hidden: true });
-    ui.inputCaption = el("figcaption", { text: "Input" });
+    ui.inputCaption = el("figcaption", { text: t("inputCaptionShort") });
     ui.photoPanel = el("section", { className: "cp-panel cp-photo", "aria-labelledby": "cp-photo-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-photo-heading", text: "The photo" }),
+      el("h3", { className: "cp-heading", id: "cp-photo-heading", text: t("photoHeading") }),
       view(ui.inputCanvas, ui.inputBox, ui.inputCaption),
       el("div", { className: "cp-field cp-field-file" }, [
-        el("label", { for: "cp-file", text: "Use your own photo" }),
+        el("label", { for: "cp-file", text: t("ownPhotoLabel") }),
         ui.file,
       ]),
       el("p", {
         className: "cp-note",
         id: "cp-file-help",
-        text: "A PNG, JPEG, GIF, WebP or BMP file. It stays on your device: this page reads it in the browser " +
-          "and uploads nothing. Photos larger than " + MAX_SIDE + " pixels are scaled down to keep the " +
-          "updates fast, never below " + MIN_SIDE + " pixels on a side.",
+        text: t("fileHelp", { maxSide: MAX_SIDE, minSide: MIN_SIDE }),
       }),
       ui.photoNote,
       el("div", { className: "cp-buttons" }, [ui.resetPhoto]),
@@ -596,7 +855,7 @@
 
   function cellName(index) {
     var k = state.size;
-    return "row " + (Math.floor(index / k) + 1) + ", column " + (index % k + 1);
+    return t("cell", { row: Math.floor(index / k) + 1, col: index % k + 1 });
   }
 
   function buildGrid() {
@@ -617,7 +876,7 @@
           spellcheck: "false",
           className: "cp-cell",
           id: "cp-w-" + r + "-" + c,
-          "aria-label": "Weight, row " + (r + 1) + ", column " + (c + 1),
+          "aria-label": t("weightCell", { row: r + 1, col: c + 1 }),
           "aria-invalid": "false",
           "data-index": r * k + c,
           value: weightText(state.weights[r * k + c]),
@@ -677,8 +936,7 @@
     if (indices.length) {
       indices.forEach(function (i) {
         ui.gridError.appendChild(el("p", {
-          text: capital(cellName(i)) + ": " + state.problems[i] + ". The maps still use its last valid value, " +
-            trim(state.weights[i]) + ".",
+          text: t("cellProblem", { cell: capital(cellName(i)), problem: state.problems[i], value: trim(state.weights[i]) }),
         }));
       });
     }
@@ -692,10 +950,12 @@
     if (!indices.length) {
       return "";
     }
-    return (indices.length === 1 ? "One weight is not valid. " : indices.length + " weights are not valid. ") +
+    return [indices.length === 1 ? t("oneInvalid") : t("manyInvalid", { count: indices.length })].concat(
       indices.map(function (i) {
-        return capital(cellName(+i)) + ": " + state.problems[i] + ".";
-      }).join(" ") + " The maps use the last valid weights.";
+        return t("invalidItem", { cell: capital(cellName(+i)), problem: state.problems[i] });
+      }),
+      [t("useLastValid")]
+    ).join(" ");
   }
 
   function capital(text) {
@@ -707,7 +967,7 @@
     ui.cells.forEach(function (cell, i) {
       cell.classList.toggle("cp-cell-active", i === index);
     });
-    ui.activeCell.textContent = "(" + cellName(index) + ")";
+    ui.activeCell.textContent = t("activeCell", { cell: cellName(index) });
   }
 
   /** The ± button: a minus sign in front of the selected cell's text, or off it. */
@@ -782,9 +1042,9 @@
     if (state.presetId) {
       text = "";
     } else if (state.custom) {
-      text = "Your own weights. Choosing Custom again brings them back after you try a preset.";
+      text = t("ownWeightsNote");
     } else {
-      text = "Type your own weights in the grid; the menu names a preset again when the weights equal it.";
+      text = t("typeWeightsNote");
     }
     ui.presetNote.textContent = text;
     ui.presetNote.hidden = !text;
@@ -859,11 +1119,9 @@
   function setInput(input) {
     state.input = input;
     drawGray(ui.inputCanvas, input.gray, input.width, input.height, 0, 1);
-    ui.inputCanvas.setAttribute(
-      "aria-label",
-      "Input: " + input.name + " in grayscale, " + input.width + " by " + input.height + " pixels"
-    );
-    ui.inputCaption.textContent = "Input: " + input.name + " (" + input.width + " \u00d7 " + input.height + ")";
+    var shown = { name: t(input.kind === "own" ? "ownPhoto" : "samplePhoto"), width: input.width, height: input.height };
+    ui.inputCanvas.setAttribute("aria-label", t("inputAria", shown));
+    ui.inputCaption.textContent = t("inputCaption", shown);
     state.probe = null;
     setPinned(false);
   }
@@ -878,31 +1136,32 @@
     return decode(new Blob([bytes], { type: "image/png" }), Infinity).then(function (decoded) {
       var result = grayFromRGBA(decoded.rgba, decoded.width, decoded.height);
       if (decoded.width !== photo.width || decoded.height !== photo.height || result.checksum !== photo.checksum) {
-        throw new Error("the decoded photo does not match the package's data");
+        throw new Error(t("photoMismatch"));
       }
-      setInput({ width: decoded.width, height: decoded.height, gray: result.gray, name: "the sample photo" });
-      ui.photoNote.textContent = "Showing " + photo.description + ".";
+      setInput({ width: decoded.width, height: decoded.height, gray: result.gray, kind: "sample" });
+      ui.photoNote.textContent = t("showingSample", {
+        description: (photo.descriptions && photo.descriptions[LANG]) || photo.description,
+      });
       update();
     });
   }
-
-  var READABLE = "use a PNG, JPEG, GIF, WebP or BMP file";
 
   function loadOwnPhoto(file) {
     var name = file.name;
     var refused = null;
     if (/svg/i.test(file.type) || /\.svgz?$/i.test(name)) {
-      refused = Promise.reject(new Error("it is an SVG drawing, which has no pixels to filter; " + READABLE));
+      refused = Promise.reject(new Error(t("svg", { readable: t("readable") })));
     }
     return (refused || decode(file, MAX_SIDE)).then(function (decoded) {
       if (decoded.width < MIN_SIDE || decoded.height < MIN_SIDE) {
-        throw new Error("it is " + decoded.width + " by " + decoded.height + " pixels, smaller than the largest " +
-          "kernel (" + MIN_SIDE + " by " + MIN_SIDE + ")");
+        throw new Error(t("tooSmall", { width: decoded.width, height: decoded.height, min: MIN_SIDE }));
       }
       var result = grayFromRGBA(decoded.rgba, decoded.width, decoded.height);
-      setInput({ width: decoded.width, height: decoded.height, gray: result.gray, name: "your photo" });
-      ui.photoNote.textContent = "Showing your photo \u201c" + name + "\u201d, read on this device" +
-        (decoded.scaled ? ", scaled down from " + decoded.originalWidth + " \u00d7 " + decoded.originalHeight : "") + ".";
+      setInput({ width: decoded.width, height: decoded.height, gray: result.gray, kind: "own" });
+      ui.photoNote.textContent = t("showingOwn", {
+        name: name,
+        scaled: decoded.scaled ? t("scaledFrom", { width: decoded.originalWidth, height: decoded.originalHeight }) : "",
+      });
       update();
       announce();
     }).catch(function (error) {
@@ -910,9 +1169,8 @@
       ui.file.value = "";
       var reason = error && error.message && error.name !== "InvalidStateError" && error.name !== "EncodingError"
         ? error.message
-        : "it is not an image this browser can read; " + READABLE;
-      ui.photoNote.textContent = "Could not use \u201c" + name + "\u201d: " + reason +
-        ". The playground still shows the previous photo.";
+        : t("unreadable", { readable: t("readable") });
+      ui.photoNote.textContent = t("couldNotUse", { name: name, reason: reason });
       announce(ui.photoNote.textContent);
     });
   }
@@ -942,8 +1200,11 @@
       state.timings.shift();
     }
 
-    ui.timing.textContent = "Last update: " + elapsed.toFixed(1) + " ms in this browser, for " +
-      (result.width * result.height).toLocaleString("en") + " outputs of " + k * k + " products each.";
+    ui.timing.textContent = t("timing", {
+      ms: elapsed.toFixed(1),
+      outputs: (result.width * result.height).toLocaleString("en"),
+      products: k * k,
+    });
     ui.convScale.textContent = "";
     ui.convScale.appendChild(el("span", { text: fmt(-limit, 2) }));
     ui.convScale.appendChild(el("span", { text: "0" }));
@@ -951,13 +1212,12 @@
     ui.reluScale.textContent = "";
     ui.reluScale.appendChild(el("span", { text: "0" }));
     ui.reluScale.appendChild(el("span", { text: fmt(Math.max(stats.max, 0), 2) }));
-    ui.convCaption.textContent = "Before ReLU (" + result.width + " \u00d7 " + result.height +
-      "): blue below zero, red above";
-    ui.reluCaption.textContent = "After ReLU: black is zero, white the largest value";
-    ui.convCanvas.setAttribute("aria-label", "Feature map before ReLU, " + result.width + " by " + result.height +
-      " values from " + fmt(stats.min, 2) + " to " + fmt(stats.max, 2) + ", blue below zero and red above");
-    ui.reluCanvas.setAttribute("aria-label", "Feature map after ReLU: " + Math.round(stats.positive * 100) +
-      " percent of the values are above zero");
+    ui.convCaption.textContent = t("convCaption", { width: result.width, height: result.height });
+    ui.reluCaption.textContent = t("reluCaption");
+    ui.convCanvas.setAttribute("aria-label", t("convAria", {
+      width: result.width, height: result.height, min: fmt(stats.min, 2), max: fmt(stats.max, 2),
+    }));
+    ui.reluCanvas.setAttribute("aria-label", t("reluAria", { percent: Math.round(stats.positive * 100) }));
     describeWeights();
     ui.status.textContent = describe();
 
@@ -978,9 +1238,8 @@
       sum += state.weights[i];
     }
     var invalid = Object.keys(state.problems).length > 0;
-    ui.weightSum.textContent = (invalid ? "The weights in use (the last valid ones) sum to " : "The weights sum to ") +
-      trim(sum) +
-      (Math.abs(sum) < 1e-9 ? ": a flat patch gives 0." : ": a flat patch of brightness b gives " + trim(sum) + " \u00d7 b.");
+    ui.weightSum.textContent = t(invalid ? "sumInvalid" : "sumValid", { sum: trim(sum) }) +
+      t(Math.abs(sum) < 1e-9 ? "flatZero" : "flatB", { sum: trim(sum) });
   }
 
   function trim(value) {
@@ -1046,9 +1305,7 @@
   function setPinned(pinned) {
     state.pinned = pinned;
     root.classList.toggle("cp-pinned", pinned);
-    ui.pinNote.textContent = pinned
-      ? "Pinned: click the map again, or press Escape, to let the position follow the pointer."
-      : "Point at a feature map to pick a position, click or tap it to pin the position, or type it here.";
+    ui.pinNote.textContent = t(pinned ? "pinned" : "unpinned");
   }
 
   function readProbeFields() {
@@ -1058,8 +1315,9 @@
     ui.probeCol.setAttribute("aria-invalid", col.problem ? "true" : "false");
     var problems = [row.problem, col.problem].filter(Boolean);
     ui.probeError.hidden = problems.length === 0;
-    ui.probeError.textContent = problems.length ? problems.join(" ") + " The position stays at row " +
-      state.probe.row + ", column " + state.probe.col + "." : "";
+    ui.probeError.textContent = problems.length
+      ? t("positionKept", { problems: problems.join(" "), row: state.probe.row, col: state.probe.col })
+      : "";
     if (problems.length) {
       ui.probeLive.textContent = ui.probeError.textContent;
       return;
@@ -1101,11 +1359,11 @@
     var stored = state.conv[row * state.outW + col];
     ui.sum.textContent = "";
     ui.sum.appendChild(el("strong", {
-      text: "Output row " + row + ", column " + col + ": " + fmt(stored, 4) + "; after ReLU, " +
-        fmt(Math.max(stored, 0), 4) + ".",
+      text: t("sumHead", { row: row, col: col, value: fmt(stored, 4), relu: fmt(Math.max(stored, 0), 4) }),
     }));
-    ui.sum.appendChild(document.createTextNode(" The sum of the " + k * k + " products of the input patch (rows " +
-      row + " to " + (row + k - 1) + ", columns " + col + " to " + (col + k - 1) + ") and the weights."));
+    ui.sum.appendChild(document.createTextNode(t("sumTail", {
+      count: k * k, row: row, lastRow: row + k - 1, col: col, lastCol: col + k - 1,
+    })));
     place(ui.inputBox, col, row, k, k, input.width, input.height);
     place(ui.convMark, col, row, 1, 1, state.outW, state.outH);
     place(ui.reluMark, col, row, 1, 1, state.outW, state.outH);
@@ -1153,11 +1411,19 @@
     for (var i = 0; i < state.weights.length; i++) {
       sum += state.weights[i];
     }
-    return "Showing " + state.input.name + " (" + state.input.width + " by " + state.input.height +
-      " pixels) filtered with " + (preset ? "the preset \u201c" + preset.label + "\u201d" : "your own weights") +
-      ", a " + k + " by " + k + " kernel whose weights sum to " + trim(sum) + ". The feature map has " +
-      state.outW + " by " + state.outH + " values from " + fmt(stats.min, 2) + " to " + fmt(stats.max, 2) +
-      ". After ReLU, " + Math.round(stats.positive * 100) + " percent of them are above zero; the rest become 0.";
+    return t("describe", {
+      name: t(state.input.kind === "own" ? "ownPhoto" : "samplePhoto"),
+      width: state.input.width,
+      height: state.input.height,
+      kernel: preset ? t("presetNamed", { label: presetLabel(preset) }) : t("ownWeights"),
+      k: k,
+      sum: trim(sum),
+      outWidth: state.outW,
+      outHeight: state.outH,
+      min: fmt(stats.min, 2),
+      max: fmt(stats.max, 2),
+      percent: Math.round(stats.positive * 100),
+    });
   }
 
   /** Say the given text, or what is wrong, or what is shown. */
@@ -1210,7 +1476,7 @@
     root.appendChild(el("p", {
       className: "cp-error",
       role: "alert",
-      text: "The playground could not start: " + (error && error.message ? error.message : error) + ".",
+      text: t("couldNotStart", { reason: error && error.message ? error.message : error }),
     }));
     console.error("conv-playground:", error);
   }
@@ -1229,7 +1495,7 @@
     if (window.convPlaygroundData) {
       resolve(window.convPlaygroundData);
     } else {
-      reject(new Error("its data (playground/data.js) did not load"));
+      reject(new Error(t("noData")));
     }
   }).then(function (data) {
     state.data = data;
@@ -1241,13 +1507,21 @@
   /** For the tests and the benchmark (read-only views of the state). */
   window.convPlayground = {
     ready: ready,
+    /** The language of the playground's words: "ko" or "en". */
+    language: LANG,
     timings: state.timings,
     snapshot: function () {
       return {
         preset: state.presetId,
         size: state.size,
         weights: Array.prototype.slice.call(state.weights),
-        input: { width: state.input.width, height: state.input.height, name: state.input.name },
+        // The input's name in English ("the sample photo", "your photo") whatever the page's language.
+        input: {
+          width: state.input.width,
+          height: state.input.height,
+          kind: state.input.kind,
+          name: MESSAGES.en[state.input.kind === "own" ? "ownPhoto" : "samplePhoto"],
+        },
         output: { width: state.outW, height: state.outH },
         stats: state.stats,
         probe: state.probe,
