@@ -7,6 +7,11 @@ test run's strict build, run every one of them in a fresh virtual
 environment that lacks ``convbook`` (its first cell must install it), and
 rebuild the book from the execution cache as a fork would, with another
 ``repository.url``.
+
+The Korean edition has Korean notebooks (``ko/notebooks/``, ``ko/<chapter>.ipynb``
+on the branch): the same cells, code and outputs as the English ones, with
+Markdown translated from the catalogs. Their code being the English
+notebooks', the run of the English notebooks covers them.
 """
 
 from __future__ import annotations
@@ -40,10 +45,61 @@ UPSTREAM = CONFIG["repository"]["url"].rstrip("/")
 FORK = "https://github.com/someone/cnn-class"
 #: Anything that only means something inside the book's build.
 MYST_LEFTOVERS = re.compile(r"\{[\w:.-]+\}`|^\s*(`{3,}|:{3,})\{|^\s*\([\w:.-]+\)=\s*$|\{\{", re.M)
+#: The translated edition, under /ko/ of the site and ko/ of the notebooks branch.
+KOREAN = "ko"
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+#: What is not prose in a Markdown cell, removed in this order before the
+#: letters are counted: fenced code, math, inline code, link targets, URLs and
+#: HTML tags, then parentheses without Hangul (the English term the
+#: translation gives where a term first appears, and citations' author names).
+NOT_PROSE = [
+    re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.S | re.M),
+    re.compile(r"\$\$.*?\$\$", re.S),
+    re.compile(r"\$[^$\n]+\$"),
+    re.compile(r"`[^`\n]+`"),
+    re.compile(r"\]\([^)\s]+\)"),
+    re.compile(r"https?://\S+|<[^<>\n]+>"),
+    re.compile(r"\([^()\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]*\)"),
+]
+#: The least share of Hangul among the letters of a Korean notebook's Markdown cell.
+MIN_HANGUL_SHARE = 0.5
+#: And of each of its paragraphs (headings, list items) with this many letters
+#: or more, so that one paragraph left in English in a long cell is seen too:
+#: an English paragraph has no Hangul, a Korean one that lists names (the
+#: credits' "Jupyter Book, PyTorch, OpenCV, NumPy, Matplotlib으로 ...") 17 %.
+MIN_PARAGRAPH_SHARE, PARAGRAPH_LETTERS = 0.1, 20
 
 
-def notebook_path(site: Path, page: str) -> Path:
-    return site / "notebooks" / f"{Path(page).name}.ipynb"
+def notebook_path(site: Path, page: str, language: str | None = None) -> Path:
+    folder = site if language is None else site / language
+    return folder / "notebooks" / f"{Path(page).name}.ipynb"
+
+
+def hangul_share(markdown: str) -> float | None:
+    """Hangul's share of the letters of a Markdown text's prose; None when it has no prose.
+
+    >>> hangul_share("합성곱 층(convolutional layer)은 `nn.Conv2d`입니다: $x$")
+    1.0
+    >>> hangul_share("```python\nprint(1)\n```") is None
+    True
+    """
+    letters = _prose_letters(markdown)
+    if not letters:
+        return None
+    return sum(bool(HANGUL.match(character)) for character in letters) / len(letters)
+
+
+def _prose_letters(markdown: str) -> list[str]:
+    for pattern in NOT_PROSE:
+        markdown = pattern.sub(" ", markdown)
+    return [character for character in markdown if character.isalpha()]
+
+
+def paragraphs(markdown: str) -> list[str]:
+    """A Markdown text's paragraphs, headings and list items, without its code and display math."""
+    for pattern in NOT_PROSE[:2]:
+        markdown = pattern.sub("\n\n", markdown)
+    return [part for part in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)", markdown) if part.strip()]
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -123,6 +179,15 @@ def test_launch_urls_follow_the_configuration():
     urls = launch_urls(Config, "book/filters")
     assert urls["Colab"] == "https://colab.research.google.com/github/someone/cnn-class/blob/notebooks/filters.ipynb"
     assert urls["Binder"] == "https://mybinder.org/v2/gh/someone/cnn-class/notebooks?urlpath=lab/tree/filters.ipynb"
+
+    class KoreanConfig(Config):
+        language = KOREAN
+
+    urls = launch_urls(KoreanConfig, "book/filters")
+    assert urls["Colab"] == "https://colab.research.google.com/github/someone/cnn-class/blob/notebooks/ko/filters.ipynb"
+    assert urls["Binder"] == "https://mybinder.org/v2/gh/someone/cnn-class/notebooks?urlpath=lab/tree/ko/filters.ipynb"
+    KoreanConfig.language = "en"
+    assert launch_urls(KoreanConfig, "book/filters")["Colab"].endswith("/blob/notebooks/filters.ipynb")
     assert site_url_for(FORK) == "https://someone.github.io/cnn-class/"
     with pytest.raises(ValueError, match="OWNER/REPO"):
         repository_parts("https://gitlab.com/a/b")
@@ -132,11 +197,102 @@ def test_notebooks_branch_is_assembled(site, tmp_path):
     files = assemble(site, tmp_path / "branch")
     names = {f.name for f in files}
     assert {f"{Path(page).name}.ipynb" for page in CHAPTERS} <= names
+    # English at the root, as the English pages' buttons open them; the
+    # Korean notebooks in ko/, as the Korean pages' buttons open them.
+    for page in CHAPTERS:
+        name = f"{Path(page).name}.ipynb"
+        assert (tmp_path / "branch" / name).read_bytes() == notebook_path(site, page).read_bytes()
+        assert (tmp_path / "branch" / KOREAN / name).read_bytes() == notebook_path(site, page, KOREAN).read_bytes()
+    assert {f.parent.name for f in files if f.suffix == ".ipynb"} == {"branch", KOREAN}
+    assert f"`{KOREAN}/`" in (tmp_path / "branch" / "README.md").read_text()
     requirements = (tmp_path / "branch" / "requirements.txt").read_text()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in requirements
     assert re.search(r"^torch==\d", requirements, flags=re.M)
     assert f"convbook @ git+{UPSTREAM}.git" in requirements
     assert "README.md" in names
+
+
+def test_the_branch_needs_every_languages_notebooks(site, tmp_path):
+    # A site built without its Korean edition gives no branch (the Korean
+    # pages' buttons would open nothing).
+    english_only = tmp_path / "site"
+    shutil.copytree(site / "notebooks", english_only / "notebooks")
+    with pytest.raises(SystemExit, match=f"{KOREAN}/notebooks"):
+        assemble(english_only, tmp_path / "branch")
+
+
+# --- The Korean notebooks ------------------------------------------------------
+
+
+def test_every_chapter_has_a_korean_notebook(site):
+    names = sorted(p.name for p in (site / KOREAN / "notebooks").glob("*.ipynb"))
+    assert names == sorted(f"{Path(page).name}.ipynb" for page in CHAPTERS)
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_korean_notebook_is_the_english_one_in_korean(site, page):
+    english, korean = read(notebook_path(site, page)), read(notebook_path(site, page, KOREAN))
+    nbformat.validate(korean)
+    assert korean.metadata == english.metadata
+    assert [(c.cell_type, c.id) for c in korean.cells] == [(c.cell_type, c.id) for c in english.cells], (
+        f"{page}: the Korean notebook's cells are not the English notebook's"
+    )
+    korean_site = f"{site_url_for(UPSTREAM)}{KOREAN}/"
+    for en, ko in zip(english.cells, korean.cells):
+        if ko.cell_type == "code":
+            # The same code, the same outputs: the code ran once, in English.
+            assert (ko.source, ko.outputs, ko.execution_count, ko.metadata) == \
+                (en.source, en.outputs, en.execution_count, en.metadata), f"{page}: a code cell differs:\n{ko.source[:200]}"
+            continue
+        leftover = MYST_LEFTOVERS.search(ko.source)
+        assert not leftover, f"{page}: MyST left in a Korean Markdown cell: {leftover.group(0)!r} in\n{ko.source[:400]}"
+        share = hangul_share(ko.source)
+        assert share is None or share >= MIN_HANGUL_SHARE, (
+            f"{page}: a Markdown cell of the Korean notebook is only {share:.0%} Hangul (untranslated text?):\n"
+            f"{ko.source[:600]}"
+        )
+        assert share is not None or hangul_share(en.source) is None, f"{page}: a cell lost its prose:\n{en.source[:300]}"
+        for paragraph in paragraphs(ko.source):
+            if len(_prose_letters(paragraph)) >= PARAGRAPH_LETTERS:
+                assert hangul_share(paragraph) >= MIN_PARAGRAPH_SHARE, (
+                    f"{page}: a paragraph of the Korean notebook is in English (untranslated?):\n{paragraph[:400]}"
+                )
+        # Links to the book go to the Korean pages.
+        for url in re.findall(r"\]\((https?://[^)\s]+)\)", ko.source):
+            if url.startswith(site_url_for(UPSTREAM)):
+                assert url.startswith(korean_site), f"{page}: a Korean notebook links to an English page: {url}"
+    # The Korean site's download button gives this notebook.
+    assert (site / KOREAN / "_sources" / f"{page}.ipynb").read_bytes() == notebook_path(site, page, KOREAN).read_bytes()
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_english_notebook_stays_english(site, page):
+    for cell in read(notebook_path(site, page)).cells:
+        assert not HANGUL.search(cell.source), f"{page}: Hangul in an English notebook:\n{cell.source[:300]}"
+        if cell.cell_type == "markdown":
+            assert f"{site_url_for(UPSTREAM)}{KOREAN}/" not in cell.source, f"{page}: an English notebook links to /ko/"
+
+
+def test_korean_glued_values_and_references_become_text(site):
+    english = "\n".join(c.source for c in read(notebook_path(site, "book/filters")).cells if c.cell_type == "markdown")
+    korean = "\n".join(c.source for c in read(notebook_path(site, "book/filters", KOREAN)).cells
+                       if c.cell_type == "markdown")
+    height, width = re.search(r"The (\d+) x (\d+) photo", english).groups()
+    assert f"{height} x {width} 사진" in korean  # glued values, inside a translated sentence
+    assert f"({site_url_for(UPSTREAM)}{KOREAN}/book/filters.html#fig-" in korean  # a figure reference
+    assert "[그림 2.1](" in korean  # numbered as the Korean pages number it
+    assert "**연습" in korean and "# 필터" in korean
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_korean_launch_buttons_open_the_korean_notebook(site, page):
+    html = (site / KOREAN / f"{page}.html").read_text(encoding="utf-8")
+    owner, repo = repository_parts(UPSTREAM)
+    name = f"{KOREAN}/{Path(page).name}.ipynb"
+    assert f'href="https://colab.research.google.com/github/{owner}/{repo}/blob/notebooks/{name}"' in html
+    assert f'href="https://mybinder.org/v2/gh/{owner}/{repo}/notebooks?urlpath=lab/tree/{name}"' in html
+    assert f'href="{UPSTREAM}/edit/main/{page}.md"' in html
+    assert f"/blob/main/{page}.md" not in html
 
 
 def test_pyproject_accepts_the_torch_colab_has():

@@ -36,9 +36,14 @@ def test_pages_workflow_builds_strictly_and_deploys():
     assert upload["with"]["path"] == "_build/html"
     runs = " ".join(step.get("run", "") for step in steps)
     assert "make book" in runs
-    # `make book` is the strict build.
+    # `make book` is the strict build of every language (scripts/build_book.py).
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^JB_FLAGS \?= -n -W --keep-going$", makefile, flags=re.M)
+    book_recipe = re.search(r"^book:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert book_recipe and "scripts/build_book.py" in book_recipe[1]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from build_book import STRICT
+
+    assert STRICT == ["-n", "-W", "--keep-going"]
 
 
 def test_config_names_the_repository_and_turns_on_buttons():

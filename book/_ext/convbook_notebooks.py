@@ -15,6 +15,16 @@ notebook:
   in ``_config.yml`` when it is not importable (Colab has the rest), and
   holds no hidden cell: the book's hidden cells only glue and assert.
 
+In a translated build (the Korean edition, ``/ko/``), the notebook's
+Markdown is the translation, from the same catalogs Sphinx translates the
+page with (``locale/<language>/LC_MESSAGES/<page>.mo``): every paragraph,
+heading, list item and caption of the MyST source is looked up, as the
+English text Sphinx extracted, before its roles and glue are converted, so
+that they are converted exactly as in English. Code cells and outputs are
+the English notebook's. A text with no translation stays English and is
+counted in the build's log; ``tests/test_notebooks.py`` asserts that every
+translated notebook is mostly Hangul.
+
 The Pages workflow publishes ``notebooks/`` to the repository's
 ``notebooks`` branch, which the Colab and Binder buttons open
 (``book/_ext/convbook_repository.py``).
@@ -29,6 +39,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 import nbformat
+from convbook_translation import SOURCE_LANGUAGE
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -43,6 +54,28 @@ _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\
 _TARGET = re.compile(r"^\s*\([\w:.-]+\)=\s*$")
 _COMMENT = re.compile(r"^\s*%( |$)")
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
+#: A letter of any script: a text without one needs no translation.
+_LETTER = re.compile(r"[^\W\d_]")
+#: Between two lines of a paragraph's source: its indentation or quote marks.
+_BETWEEN_LINES = r"[ \t]*\n[ \t>]*"
+#: The few sentences the notebooks add to the book's text, per language (the
+#: book's own text comes from its catalogs; the exercises' labels from
+#: sphinx-exercise's). A language missing here gets English, counted as
+#: untranslated.
+NOTEBOOK_TEXT = {
+    "en": {
+        "intro": "*This notebook is the chapter [{title}]({url}) of the book [{book}]({base}), generated with "
+                 "this build's outputs. Run the first code cell to install the book's package, `convbook`, then "
+                 "run the cells in order.*",
+        "interactive": "*This part of the chapter is interactive: it runs on [the book's page]({url}).*",
+    },
+    "ko": {
+        "intro": "*이 노트북은 책 [{book}]({base})의 [{title}]({url}) 장이며, 이 책을 빌드할 때 실행한 출력이 "
+                 "들어 있습니다. 첫 번째 코드 셀을 실행해 책의 패키지 `convbook`을 설치한 다음, 셀을 순서대로 "
+                 "실행하세요.*",
+        "interactive": "*이 부분은 직접 조작해 보는 대화형 화면이라 [책의 페이지]({url})에서만 실행됩니다.*",
+    },
+}
 _ADMONITIONS = {
     "note", "tip", "important", "warning", "attention", "caution", "danger", "error",
     "hint", "seealso", "admonition", "dropdown",
@@ -62,6 +95,41 @@ class NotebookContext:
         self.fignumbers = getattr(self.env, "toc_fignumbers", {})
         self.numfig_format = app.config.numfig_format
         self.citations = _citation_labels(app)
+        self.document = "/" + Path(self.env.doc2path(docname, False)).as_posix()
+        self.language = app.config.language or SOURCE_LANGUAGE
+        self.catalog = page_catalog(app, docname) if self.language != SOURCE_LANGUAGE else None
+        #: How many texts the catalog translated, and the ones it did not.
+        self.translated = 0
+        self.untranslated: list[str] = []
+
+    # -- translation ------------------------------------------------------
+    def translate(self, text: str) -> str | None:
+        """The catalog's translation of one text of the MyST source, or None.
+
+        The key is the text as Sphinx extracts it: a paragraph's or a
+        heading's source with its line breaks made spaces, stripped.
+        """
+        if self.catalog is None:
+            return None
+        key = text.replace("\n", " ").strip()
+        found = self.catalog.get(key) or self.catalog.get(" ".join(key.split()))
+        if found:
+            self.translated += 1
+            return found
+        if _LETTER.search(key):
+            self.untranslated.append(key)
+        return None
+
+    def text(self, name: str, **values: str) -> str:
+        """One of the notebooks' own sentences (:data:`NOTEBOOK_TEXT`) in this language."""
+        texts = NOTEBOOK_TEXT.get(self.language)
+        if texts is None or name not in texts:
+            texts = NOTEBOOK_TEXT[SOURCE_LANGUAGE]
+            if self.catalog is not None:
+                self.untranslated.append(f"NOTEBOOK_TEXT[{self.language!r}][{name!r}]")
+        elif self.catalog is not None:
+            self.translated += 1
+        return texts[name].format(**values)
 
     # -- links ------------------------------------------------------------
     def page_url(self, docname: str, anchor: str = "") -> str:
@@ -84,7 +152,12 @@ class NotebookContext:
         explicit = _EXPLICIT.match(content)
         text, target = (explicit["text"], explicit["target"]) if explicit else (None, content)
         if name in ("glue:text", "glue", "glue:"):
-            key, _, spec = target.partition(":")
+            # A translated catalog refers to the page's own glue key as
+            # "/book/page.md::key:spec" (convbook_translation.own_page_glue).
+            document, page_ref, rest = target.rpartition("::")
+            if page_ref and document != self.document:
+                logger.warning(f"[convbook] {self.docname}: glue of another page ({target!r}) in its notebook")
+            key, _, spec = (rest if page_ref else target).partition(":")
             return self.glued(key, spec)
         if name == "term":
             return text or target
@@ -181,15 +254,82 @@ def _citation_labels(app) -> dict[str, tuple[str, str]]:
     return labels
 
 
+def page_catalog(app, docname: str) -> dict[str, str]:
+    """``English -> translation`` of one page's compiled catalog (``<page>.mo``).
+
+    The ``.mo`` is the one Sphinx translates the page with, compiled at the
+    start of the build by ``convbook_translation``; its untranslated and
+    fuzzy messages are not in it.
+    """
+    import polib
+
+    for folder in app.config.locale_dirs or []:
+        mo = Path(app.srcdir, folder, app.config.language, "LC_MESSAGES", f"{docname}.mo")
+        if mo.is_file():
+            messages = {entry.msgid: entry.msgstr for entry in polib.mofile(str(mo)) if entry.msgid and entry.msgstr}
+            # Also by the text with its white space collapsed, for a key
+            # whose source had extra indentation inside it.
+            for msgid, msgstr in list(messages.items()):
+                messages.setdefault(" ".join(msgid.split()), msgstr)
+            return messages
+    logger.warning(f"[convbook] {docname}: no compiled catalog for {app.config.language!r}, so its notebook stays English")
+    return {}
+
+
+def _markdown_parser(app):
+    """The MyST Markdown parser, configured as the build's (its line maps locate the texts)."""
+    parser = getattr(app, "_convbook_markdown_parser", None)
+    if parser is None:
+        from markdown_it.renderer import RendererHTML
+        from myst_parser.parsers.mdit import create_md_parser
+
+        parser = app._convbook_markdown_parser = create_md_parser(app.env.myst_config, RendererHTML)
+    return parser
+
+
+def translate_blocks(source: str, ctx: NotebookContext) -> str:
+    """MyST Markdown with every paragraph, heading, list item and table cell translated.
+
+    Each text is looked up as Sphinx extracts it (the inline content of its
+    block), and replaced in place in the source, after the block's own
+    markup (``## ``, ``- ``, ``> ``); the rest of the source is kept. A text
+    without a translation stays as it is (and is counted).
+    """
+    if ctx.catalog is None or not source.strip():
+        return source
+    offsets = [0]
+    for line in source.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    pieces: list[str] = []
+    position = 0
+    for token in _markdown_parser(ctx.app).parse(source):
+        if token.type != "inline" or not token.content.strip():
+            continue
+        translation = ctx.translate(token.content)
+        if translation is None:
+            continue
+        pattern = _BETWEEN_LINES.join(re.escape(line.strip()) for line in token.content.strip().split("\n"))
+        start = max(position, offsets[min(token.map[0], len(offsets) - 1)] if token.map else position)
+        match = re.compile(pattern).search(source, start)
+        if match is None:
+            logger.warning(f"[convbook] {ctx.docname}: cannot place the translation of {token.content[:60]!r}")
+            continue
+        pieces.extend([source[position:match.start()], " ".join(translation.split())])
+        position = match.end()
+    pieces.append(source[position:])
+    return "".join(pieces)
+
+
 def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) -> str:
-    """MyST Markdown of one cell -> plain (Jupyter) Markdown."""
+    """MyST Markdown of one cell -> plain (Jupyter) Markdown, translated in a translated build."""
     lines = text.splitlines()
-    out: list[str] = []
+    out: list[str] = []  # blocks: converted text and directives, a blank line apart
     plain: list[str] = []  # text between directives; a role may span lines
 
     def flush() -> None:
         if plain:
-            out.extend(_ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), "\n".join(plain)).splitlines())
+            source = translate_blocks("\n".join(plain), ctx)
+            out.append(_ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), source).strip("\n"))
             plain.clear()
 
     i = 0
@@ -217,24 +357,23 @@ def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) 
             body.append(lines[j][len(indent):] if lines[j].startswith(indent) else lines[j])
             j += 1
         i = j + 1
-        out.extend(_directive(name, arg, options, "\n".join(body).strip("\n"), ctx, counters).splitlines())
+        out.append(_directive(name, arg, options, "\n".join(body).strip("\n"), ctx, counters).strip("\n"))
     flush()
-    return "\n".join(out).strip("\n")
+    return "\n\n".join(block for block in out if block.strip()).strip("\n")
+
+
+def _exercise_label(text: str) -> str:
+    """sphinx-exercise's own word (Exercise, Solution, Solution to) in the build's language."""
+    from sphinx.locale import get_translation
+
+    return str(get_translation("exercise")(text))
 
 
 def _directive(name: str, arg: str, options: dict, body: str, ctx: NotebookContext, counters) -> str:
-    inner = convert_markdown(body, ctx, counters) if body else ""
-    if name == "exercise":
-        label = options.get("label", "")
-        number = ctx.number(label, "exercise") if label else None
-        counters["exercise"] = counters.get("exercise", 0) + 1
-        heading = number or f"Exercise {counters['exercise']}"
-        title = f" ({convert_markdown(arg, ctx, counters)})" if arg else ""
-        return f"**{heading}{title}.**\n\n{inner}"
-    if name in ("solution-start", "solution"):
-        number = ctx.number(arg, "exercise") if arg else None
-        heading = f"Solution to {number}" if number else "Solution"
-        return f"**{heading}.**\n\n{inner}" if inner else f"**{heading}.**"
+    # Directives whose body is not Markdown (and so is neither converted nor translated).
+    if name == "raw":
+        # HTML for the book's page (the playground): it runs there, not here.
+        return ctx.text("interactive", url=ctx.page_url(ctx.docname))
     if name == "solution-end":
         return ""
     if name == "glue:math":
@@ -251,13 +390,27 @@ def _directive(name: str, arg: str, options: dict, body: str, ctx: NotebookConte
         from convbook_repository import clone_commands
 
         return f"```bash\n{clone_commands(ctx.app.config, body)}\n```"
+    inner = convert_markdown(body, ctx, counters) if body else ""
+    if name == "exercise":
+        label = options.get("label", "")
+        number = ctx.number(label, "exercise") if label else None
+        counters["exercise"] = counters.get("exercise", 0) + 1
+        heading = number or f"{_exercise_label('Exercise')} {counters['exercise']}"
+        title = f" ({convert_markdown(arg, ctx, counters)})" if arg else ""
+        return f"**{heading}{title}.**\n\n{inner}"
+    if name in ("solution-start", "solution"):
+        number = ctx.number(arg, "exercise") if arg else None
+        heading = f"{_exercise_label('Solution to')} {number}" if number else _exercise_label("Solution")
+        return f"**{heading}.**\n\n{inner}" if inner else f"**{heading}.**"
     if name in _ADMONITIONS:
-        title = convert_markdown(arg, ctx, counters) if arg else name.capitalize()
+        from sphinx.locale import admonitionlabels
+
+        title = convert_markdown(arg, ctx, counters) if arg else str(admonitionlabels.get(name, name.capitalize()))
         quoted = "\n".join(f"> {line}" if line else ">" for line in inner.splitlines())
         return f"> **{title}**\n>\n{quoted}"
     if name in ("figure", "image"):
         alt = options.get("alt", "")
-        return f"*{inner or alt}*"
+        return f"*{inner or ctx.translate(alt) or alt}*"
     return inner
 
 
@@ -328,9 +481,9 @@ def _without_glue_outputs(outputs: list) -> list:
     return [o for o in outputs if not o.get("metadata", {}).get("scrapbook")]
 
 
-def standalone_notebook(app, docname: str, executed) -> nbformat.NotebookNode:
-    """The reader's notebook of one page, from its executed notebook."""
-    ctx = NotebookContext(app, docname, glued_values(executed))
+def standalone_notebook(app, docname: str, executed, ctx: NotebookContext | None = None) -> nbformat.NotebookNode:
+    """The reader's notebook of one page, from its executed notebook (in the build's language)."""
+    ctx = ctx or NotebookContext(app, docname, glued_values(executed))
     counters: dict[str, int] = {}
     cells = []
     for cell in executed.cells:
@@ -355,15 +508,17 @@ def standalone_notebook(app, docname: str, executed) -> nbformat.NotebookNode:
             number = ctx.number(figure.get("name", ""), "figure") if figure.get("name") else None
             caption = convert_markdown(str(figure["caption"]), ctx, counters)
             cells.append(nbformat.v4.new_markdown_cell(f"*{number + ': ' if number else ''}{caption}*"))
-    title = ctx.title(docname)
-    intro = nbformat.v4.new_markdown_cell(
-        f"*This notebook is the chapter [{title}]({ctx.page_url(docname)}) of the book "
-        f"[{app.config.html_title or app.config.project}]({ctx.base}), generated with this build's outputs. "
-        "Run the first code cell to install the book's package, `convbook`, then run the cells in order.*"
-    )
+    intro = nbformat.v4.new_markdown_cell(ctx.text(
+        "intro", title=ctx.title(docname), url=ctx.page_url(docname),
+        book=app.config.html_title or app.config.project, base=ctx.base,
+    ))
     # Title first, then the note and the install cell.
     head = 1 if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("#") else 0
     cells[head:head] = [intro, install_cell(app)]
+    # Stable cell ids, the same in every language: a rebuild changes no id,
+    # and a translated notebook's cells pair with the English ones.
+    for number, cell in enumerate(cells):
+        cell["id"] = f"{Path(docname).name}-{number:03d}"
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -382,7 +537,8 @@ def write_notebooks(app, exception) -> None:
     config = app.env.mystnb_config
     cache = get_cache(config.execution_cache_path)
     outdir = Path(app.outdir)
-    written = 0
+    written = translated = 0
+    untranslated: list[tuple[str, str]] = []
     for docname in sorted(app.env.found_docs):
         path = Path(app.env.doc2path(docname))
         text = path.read_text(encoding="utf-8")
@@ -396,13 +552,24 @@ def write_notebooks(app, exception) -> None:
         except KeyError:
             logger.warning(f"[convbook] {docname}: not in the execution cache, so its notebook has no outputs")
             executed = notebook
-        standalone = standalone_notebook(app, docname, executed)
+        ctx = NotebookContext(app, docname, glued_values(executed))
+        standalone = standalone_notebook(app, docname, executed, ctx)
+        translated += ctx.translated
+        untranslated.extend((docname, text) for text in ctx.untranslated)
         content = json.dumps(standalone, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         for target in (outdir / "notebooks" / f"{Path(docname).name}.ipynb", outdir / "_sources" / f"{docname}.ipynb"):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
         written += 1
     logger.info(f"[convbook] wrote {written} notebooks to {outdir / 'notebooks'}")
+    language = app.config.language or SOURCE_LANGUAGE
+    if language != SOURCE_LANGUAGE:
+        # Not silent: a text the catalogs lack stays English in the notebook.
+        total = translated + len(untranslated)
+        logger.info(f"[convbook] {language} notebooks: {translated} of {total} texts translated from the catalogs, "
+                    f"{len(untranslated)} left in English")
+        for docname, text in untranslated:
+            logger.info(f"[convbook]   untranslated in {docname}: {text[:100]!r}")
 
 
 def setup(app):

@@ -10,7 +10,9 @@ A teacher who forks the book edits one line of ``_config.yml``
   from ``repository.branch`` and the page's ``.md`` source, which neither can
   run. They are rewritten to open the generated notebook
   (``book/_ext/convbook_notebooks.py``) on the repository's ``notebooks``
-  branch, which the Pages workflow publishes. The edit and source buttons
+  branch, which the Pages workflow publishes: ``<chapter>.ipynb`` for
+  English, ``<language>/<chapter>.ipynb`` for a translation's pages (the
+  Korean notebooks, ``ko/<chapter>.ipynb``). The edit and source buttons
   keep pointing at the main branch.
 * **The clone command.** ``{repository-clone}`` in a chapter prints the
   commands that clone this repository and enter it, followed by the
@@ -58,15 +60,23 @@ def repository_url(config) -> str:
     return ((config.html_theme_options or {}).get("repository_url") or "").rstrip("/")
 
 
-def notebook_name(docname: str) -> str:
-    """The generated notebook's file name on the notebooks branch: ``book/filters`` -> ``filters.ipynb``."""
-    return docname.rsplit("/", 1)[-1] + ".ipynb"
+def notebook_name(docname: str, language: str | None = None) -> str:
+    """The generated notebook's path on the notebooks branch.
+
+    ``book/filters`` -> ``filters.ipynb`` in the source language (English),
+    ``ko/filters.ipynb`` in Korean: each translation's notebooks are in a
+    folder named by its language (``scripts/assemble_notebooks_branch.py``).
+    """
+    from convbook_translation import SOURCE_LANGUAGE
+
+    name = docname.rsplit("/", 1)[-1] + ".ipynb"
+    return name if not language or language == SOURCE_LANGUAGE else f"{language}/{name}"
 
 
 def launch_urls(config, docname: str) -> dict[str, str]:
-    """Colab and Binder URLs that open ``docname``'s notebook on the notebooks branch."""
+    """Colab and Binder URLs that open ``docname``'s notebook, in the build's language, on the notebooks branch."""
     owner, repo = repository_parts(repository_url(config))
-    name = notebook_name(docname)
+    name = notebook_name(docname, getattr(config, "language", None))
     launch = (config.html_theme_options or {}).get("launch_buttons") or {}
     colab = (launch.get("colab_url") or "https://colab.research.google.com").rstrip("/")
     binder = (launch.get("binderhub_url") or "https://mybinder.org").rstrip("/")
