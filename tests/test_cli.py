@@ -1,4 +1,9 @@
-"""The command line: its files, their content, and each error exit."""
+"""The command line: its files, their content, and each error exit.
+
+The references are independent of the command line's code: PyTorch's
+``nn.Conv2d`` (the lesson's layer) or an explicit loop for the maps, NumPy
+for the block means, and matplotlib's colour maps for the pictures' colours.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-from convbook import feature_maps, filter_set, sample_image_path
-from convbook.cli import display_size, main
+from convbook import correlate2d_fast, feature_maps, filter_set, load_grayscale, sample_image_path
+from convbook.cli import compute_maps, display_size, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,37 +66,72 @@ def test_the_fast_maps_the_cli_uses_equal_feature_maps(photo, tmp_path):
         np.testing.assert_allclose(saved["feature_maps"], conv, atol=1e-5)
         np.testing.assert_allclose(saved["activated_maps"], activated, atol=1e-5)
         assert list(saved["full_size"]) == [200 - filters.shape[1] + 1, 300 - filters.shape[2] + 1]
+        # Exactly the numbers of correlate2d_fast, filter by filter: sliding a
+        # negated filter is replaced by negating the map, which changes nothing.
+        fast = correlate2d_fast(load_grayscale(path), filters)
+        np.testing.assert_array_equal(saved["feature_maps"], fast)
+        np.testing.assert_array_equal(saved["activated_maps"], np.maximum(fast, 0))
 
 
 def test_display_size_only_shrinks_large_maps():
     assert display_size(283, 397) == (283, 397)
     assert display_size(300, 400) == (300, 400)
-    assert display_size(2997, 3997) == (300, 400)
+    assert display_size(400, 120) == (400, 120)
+    # Shrunk by the smallest whole factor f that brings both sides within
+    # 400; a partial block along an edge still gives a pixel.
+    assert display_size(2997, 3997) == (300, 400)  # f = 10
+    assert display_size(3997, 2997) == (400, 300)  # a portrait photo
+    assert display_size(997, 1497) == (250, 375)  # f = 4
+    assert display_size(300, 401) == (150, 201)  # f = 2
+    assert display_size(1, 4001) == (1, 364)  # f = 11
 
 
-def test_maps_of_a_large_photo_are_computed_at_full_size(tmp_path, monkeypatch):
-    # A 1000 x 1500 photo: the titles carry the full-size map shape.
+def block_means(values: np.ndarray, factor: int) -> np.ndarray:
+    """The mean of each factor x factor block, in float64: pad with NaN, skip it."""
+    height, width = values.shape
+    padded = np.full((-(-height // factor) * factor, -(-width // factor) * factor), np.nan)
+    padded[:height, :width] = values
+    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor)
+    return np.nanmean(blocks, axis=(1, 3))
+
+
+def test_maps_of_a_large_photo_are_computed_at_full_size(tmp_path):
+    # A 1000 x 1500 photo: 997 x 1497 maps, shown as means of 4 x 4 blocks
+    # (the last row and column of blocks only 1 pixel high or wide). The
+    # reference computes every map at full size with nn.Conv2d, then the
+    # block means; shrinking first would give other numbers.
     big = cv2.resize(cv2.imread(str(sample_image_path())), (1500, 1000))
     photo = tmp_path / "big.png"
     cv2.imwrite(str(photo), big)
-    import convbook.correlation as correlation
-
-    seen = []
-    original = correlation.correlate2d_fast
-
-    def spy(image, filters):
-        maps = original(image, filters)
-        seen.append(maps.shape)
-        return maps
-
-    monkeypatch.setattr(correlation, "correlate2d_fast", spy)
     assert main([str(photo), "--out", str(tmp_path / "out"), "--save-arrays"]) == 0
-    assert seen == [(1, 997, 1497)] * 4  # one full-size map per lesson filter
     saved = np.load(tmp_path / "out" / "maps.npz")
     assert list(saved["full_size"]) == [997, 1497]
-    # Drawn (and saved) shrunk to 400 pixels wide, the aspect kept.
-    assert saved["feature_maps"].shape == saved["activated_maps"].shape == (4, 266, 400)
+    assert saved["feature_maps"].shape == saved["activated_maps"].shape == (4, 250, 375)
+    filters, _ = filter_set("lesson")
+    conv, activated = feature_maps(load_grayscale(photo), filters)
+    assert conv.shape == (4, 997, 1497)
+    for k in range(4):
+        np.testing.assert_allclose(saved["feature_maps"][k], block_means(conv[k], 4), atol=1e-5)
+        np.testing.assert_allclose(saved["activated_maps"][k], block_means(activated[k], 4),
+                                   atol=1e-5)
     np.testing.assert_array_equal(saved["activated_maps"] >= 0, True)
+    # Edges are thin: shrinking the photo first would blur them away.
+    assert np.abs(saved["feature_maps"]).max() > 0.5
+
+
+@pytest.mark.parametrize("shape", [(61, 83), (997, 1203), (5, 2000)])
+def test_a_negated_filter_gives_the_same_maps_as_sliding_it(shape):
+    # compute_maps negates the map of a filter's negation instead of sliding
+    # it again; the maps must be those of sliding it on its own.
+    rng = np.random.default_rng(3)
+    image = rng.random(shape, dtype=np.float32)
+    kernel = rng.normal(size=(3, 4)).astype(np.float32)
+    both = compute_maps(image, np.stack([kernel, -kernel]))
+    alone = compute_maps(image, -kernel[np.newaxis])
+    np.testing.assert_allclose(both["feature_maps"][1], alone["feature_maps"][0], atol=1e-6)
+    np.testing.assert_allclose(both["activated_maps"][1], alone["activated_maps"][0], atol=1e-6)
+    assert (both["activated_maps"] >= 0).all()
+    assert not np.signbit(both["feature_maps"][both["feature_maps"] == 0]).any()  # no -0.0
 
 
 def assert_one_line_error(result, *fragments):
@@ -148,18 +187,25 @@ def test_help_explains_everything():
         assert fragment in result.stdout
 
 
-def test_the_cli_path_does_not_import_torch(tmp_path):
-    # The 3 s budget for a 12-megapixel photo relies on never importing
-    # PyTorch (about a second); Net and feature_maps load it lazily.
+def test_the_cli_path_imports_neither_torch_nor_matplotlib(tmp_path):
+    # A 12-megapixel photo must take well under 1.5 s on a slow 2-core
+    # machine: importing PyTorch or matplotlib takes about a second there.
+    # Net and feature_maps load PyTorch lazily; the pictures are drawn with
+    # OpenCV. The real entry point, python -m convbook, in a fresh interpreter.
     code = (
-        "import sys, convbook\n"
-        "from convbook.cli import main\n"
-        f"assert main([{str(sample_image_path())!r}, '--out', {str(tmp_path)!r}]) == 0\n"
-        "print('torch' in sys.modules)\n"
+        "import runpy, sys\n"
+        f"sys.argv = ['convbook', {str(sample_image_path())!r}, '--out', {str(tmp_path)!r},"
+        " '--save-arrays']\n"
+        "try:\n"
+        "    runpy.run_module('convbook', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "maps.npz").is_file()
 
 
 # --- What the maps say about a step edge -----------------------------------
@@ -232,33 +278,78 @@ def test_the_saved_maps_of_a_step_edge(tmp_path, capsys, edge):
             assert activated[k].max() == (maps[k].max() if signs[k] > 0 else 0)
 
 
-def test_the_pictures_draw_the_saved_maps(tmp_path, monkeypatch):
-    # Catch the figures as the CLI builds them: each panel must show the
-    # saved array, the feature maps before and the activated maps after ReLU.
-    import convbook.plotting as plotting
+def find_panel(picture: np.ndarray, panel: np.ndarray) -> tuple[int, int]:
+    """Where ``panel`` is in ``picture`` (top, left); it must be there, to a level or so."""
+    scores = cv2.matchTemplate(picture.astype(np.float32), panel.astype(np.float32), cv2.TM_SQDIFF)
+    _, _, (left, top), _ = cv2.minMaxLoc(scores)
+    found = picture[top:top + panel.shape[0], left:left + panel.shape[1]].astype(int)
+    difference = np.abs(found - panel.astype(int))
+    # Rounding may put a value into the next of the 256 colours (one level apart).
+    assert difference.max() <= 1, f"panel not found: off by up to {difference.max()} levels"
+    return top, left
 
-    built = []
-    original = plotting.plot_feature_maps
 
-    def spy(maps, titles=None, **options):
-        fig = original(maps, titles, **options)
-        built.append(fig)
-        return fig
+def test_the_pictures_draw_the_saved_maps(tmp_path):
+    # Each panel of the PNG files shows its saved array, value by value, in
+    # matplotlib's colour maps: the feature maps in RdBu_r on one scale from
+    # -m to m (m the largest absolute value), the activated maps in gray
+    # from each map's smallest value to its largest. The 57 x 77 maps of an
+    # 80 x 60 photo are drawn enlarged: each value a 5 x 5 square.
+    import matplotlib
+    from matplotlib.colors import Normalize
 
-    monkeypatch.setattr(plotting, "plot_feature_maps", spy)
-    photo, _ = step_edge_photo(tmp_path, "dark left, bright right")
+    small = cv2.resize(cv2.imread(str(sample_image_path())), (80, 60), interpolation=cv2.INTER_AREA)
+    photo = tmp_path / "small.png"
+    cv2.imwrite(str(photo), small)
     assert main([str(photo), "--out", str(tmp_path / "out"), "--save-arrays"]) == 0
     saved = np.load(tmp_path / "out" / "maps.npz")
-    assert len(built) == 2
-    for fig, key, title in [(built[0], "feature_maps", "Filter {} (9 x 11)"),
-                            (built[1], "activated_maps", "ReLU(Filter {})")]:
-        panels = [ax for ax in fig.axes if ax.images and ax.get_title()]
-        assert [ax.get_title() for ax in panels] == [title.format(k) for k in range(1, 5)]
-        for k, ax in enumerate(panels):
-            np.testing.assert_array_equal(ax.images[0].get_array(), saved[key][k])
-    # Filter 2 is negative on this edge: before ReLU, after ReLU all zero.
-    assert built[0].axes[1].images[0].get_array().min() < 0
-    assert built[1].axes[1].images[0].get_array().max() == 0
+    assert saved["feature_maps"].shape == (4, 57, 77)
+    limit = np.abs(saved["feature_maps"]).max()
+    expected = {
+        "feature_maps": [matplotlib.colormaps["RdBu_r"](Normalize(-limit, limit)(m), bytes=True)
+                         [..., 2::-1] for m in saved["feature_maps"]],  # RGBA to BGR
+        "activated_maps": [matplotlib.colormaps["gray"](Normalize()(m), bytes=True)[..., 0]
+                           for m in saved["activated_maps"]],
+    }
+    for name, panels in expected.items():
+        picture = cv2.imread(str(tmp_path / "out" / f"{name}.png"), cv2.IMREAD_UNCHANGED)
+        places = [find_panel(picture, np.repeat(np.repeat(p, 5, axis=0), 5, axis=1))
+                  for p in panels]
+        # Two columns, in reading order.
+        (t1, l1), (t2, l2), (t3, l3), (t4, l4) = places
+        assert t1 == t2 < t3 == t4 and l1 == l3 < l2 == l4, places
+    # The filters: gray from -1 (black) to 1 (white), a square cell per weight.
+    picture = cv2.imread(str(tmp_path / "out" / "filters.png"), cv2.IMREAD_UNCHANGED)
+    assert picture.ndim == 2  # gray
+    cell, places = find_filter_panels(picture, saved["filters"])
+    assert cell >= 24 and [top for top, _ in places] == [places[0][0]] * 4
+    assert [left for _, left in places] == sorted(left for _, left in places)  # in order
+
+
+def find_filter_panels(picture: np.ndarray, filters: np.ndarray) -> tuple[int, list]:
+    """The cell size, and where each filter's panel is: black cells for
+    negative weights, white for positive; the middle of each cell, where
+    the weight is written, is not compared. The largest size that fits is
+    the one drawn (a smaller pattern fits inside a larger one)."""
+    for cell in range(128, 7, -1):
+        middle = np.ones((cell, cell), np.float32)
+        middle[cell // 6: cell - cell // 6, cell // 6: cell - cell // 6] = 0
+        places = []
+        for kernel in filters:
+            cells = np.where(kernel < 0, 0, 255).astype(np.float32)
+            expected = np.kron(cells, np.ones((cell, cell), np.float32))
+            mask = np.kron(np.ones(kernel.shape, np.float32), middle)
+            if expected.shape[0] > picture.shape[0] or expected.shape[1] > picture.shape[1]:
+                break
+            scores = cv2.matchTemplate(picture.astype(np.float32), expected, cv2.TM_SQDIFF,
+                                       mask=mask)
+            best, _, (left, top), _ = cv2.minMaxLoc(scores)
+            if best > 0.5:
+                break
+            places.append((top, left))
+        else:
+            return cell, places
+    raise AssertionError("the filters' cells are not in the picture")
 
 
 def test_the_feature_maps_png_shows_both_signs(tmp_path):
@@ -332,17 +423,17 @@ def test_a_folder_in_the_way_of_an_output_file_exits_2(tmp_path, capsys, name):
 
 
 def test_a_failing_write_exits_2(tmp_path, capsys, monkeypatch):
-    # A full disk: the second figure cannot be written.
+    # A full disk: the second picture cannot be written.
     calls = []
-    real_savefig = Figure.savefig
+    real_write_bytes = Path.write_bytes
 
-    def savefig(self, path, **options):
-        calls.append(path)
+    def write_bytes(self, data):
+        calls.append(self)
         if len(calls) == 2:
-            raise OSError(28, "No space left on device", str(path))
-        return real_savefig(self, path, **options)
+            raise OSError(28, "No space left on device", str(self))
+        return real_write_bytes(self, data)
 
-    monkeypatch.setattr(Figure, "savefig", savefig)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
     out = tmp_path / "out"
     status, stdout, err = run_main(capsys, sample_image_path(), "--out", out)
     assert_one_line(status, stdout, err, f"cannot write {out / 'feature_maps.png'}",
@@ -355,3 +446,21 @@ def test_a_system_folder_as_output_exits_2(capsys):
         pytest.skip("no /proc on this system")
     status, out, err = run_main(capsys, sample_image_path(), "--out", "/proc")
     assert_one_line(status, out, err, "/proc", "choose another --out DIR")
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "png with alpha", "gray png"])
+def test_the_photo_is_read_as_load_grayscale_reads_it(tmp_path, kind):
+    # The command line decodes with its own code (one float32 array instead
+    # of two); the numbers must be the lesson's, exactly.
+    from convbook.cli import _load_photo
+
+    bgr = cv2.imread(str(sample_image_path()))
+    path = tmp_path / ("photo.jpg" if kind == "jpeg" else "photo.png")
+    if kind == "png with alpha":
+        bgr = np.dstack([bgr, np.full(bgr.shape[:2], 128, np.uint8)])
+    elif kind == "gray png":
+        bgr = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    assert cv2.imwrite(str(path), bgr)
+    ours, lesson = _load_photo(path), load_grayscale(path)
+    assert ours.dtype == lesson.dtype == np.float32
+    np.testing.assert_array_equal(ours, lesson)
