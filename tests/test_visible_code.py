@@ -3,15 +3,16 @@
 The code cells a reader sees, taken in order, run without error in a fresh
 kernel. Hidden cells (``remove-cell``, ``remove-input``) only glue and assert:
 they define nothing that visible code uses, and only they import ``myst_nb``.
-Each chapter runs here with its hidden cells dropped, exactly as a reader
-who copies the page's code would run it.
+Each chapter's notebook is its visible cells after an install cell, and
+``tests/test_notebooks.py`` runs every notebook in a fresh kernel: that is the
+chapter run with its hidden cells dropped, as a reader who copies the page's
+code would run it. ``scripts/run_chapter.py --visible`` runs one by itself.
 """
 
 from __future__ import annotations
 
 import ast
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,28 +64,22 @@ def test_visible_cells_do_not_glue(page):
         )
 
 
-@pytest.fixture(scope="module")
-def visible_runs() -> dict[str, str | None]:
-    """Run every chapter's visible cells, two kernels at a time (2-core CI).
-
-    Returns ``{page: None}`` for a chapter that ran, or the error message.
-    """
-
-    def run(page: str) -> str | None:
-        try:
-            run_chapter(ROOT / f"{page}.md", visible_only=True)
-        except ChapterError as error:
-            return str(error)
-        return None
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(CHAPTERS, pool.map(run, CHAPTERS)))
-
-
 @pytest.mark.parametrize("page", CHAPTERS)
-def test_visible_cells_run_alone_in_a_fresh_kernel(visible_runs, page):
-    error = visible_runs[page]
-    assert error is None, error
+def test_the_chapters_notebook_is_its_visible_code(site, page):
+    """The downloadable notebook is exactly the visible cells, in order, after its install cell.
+
+    ``tests/test_notebooks.py`` runs every notebook in a fresh kernel of a
+    bare environment (``test_every_notebook_runs_after_its_install_cell``):
+    with this, that run is the run of each chapter's visible cells alone, so
+    the chapters are not executed a second time here.
+    """
+    import nbformat
+
+    notebook = nbformat.read(site / "notebooks" / f"{Path(page).name}.ipynb", as_version=4)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    visible = [cell.source for cell in visible_code_cells(read_chapter(ROOT / f"{page}.md"))]
+    assert code and "\"pip\", \"install\"" in code[0], f"{page}: the notebook does not start with its install cell"
+    assert code[1:] == visible, f"{page}: the notebook's code cells are not the chapter's visible cells"
 
 
 def test_a_chapter_that_breaks_the_rule_is_caught(tmp_path):
