@@ -5,13 +5,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup browser book translations serve test bench lighthouse clean
+.PHONY: help setup browser book translations serve test pdf bench lighthouse clean
 
 help:
 	@echo "make book   - set up (once) and build the site into _build/html (Korean in _build/html/ko)"
 	@echo "make translations - refresh the catalogs in locale/ after the English changed"
 	@echo "make test   - set up (once) and run the tests, including a from-scratch build"
 	@echo "make serve  - serve _build/html at http://127.0.0.1:8000"
+	@echo "make pdf    - the book as one PDF and the site as a zip, in _build/pdf (PDF_LANGUAGE=ko: Korean)"
 	@echo "make bench  - build times, page weights, playground and CLI speed (medians)"
 	@echo "make lighthouse - Lighthouse scores of every page (_build/lighthouse/scores.md)"
 	@echo "make clean  - remove _build"
@@ -75,8 +76,25 @@ serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first"; exit 1; }
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
-test: setup browser
+# The PDF tests read PDFs with Debian's poppler-utils (pdftotext, pdfimages,
+# pdftoppm); installed only when missing.
+PDFTOTEXT ?= /usr/bin/pdftotext
+$(PDFTOTEXT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq poppler-utils
+
+test: setup browser $(PDFTOTEXT)
 	$(BIN)/python -m pytest
+
+# The offline edition (scripts/build_pdf.py): _build/pdf/conv-book.pdf, the
+# book printed by Chromium from its single-page build (from the execution
+# cache), and _build/pdf/conv-book-site.zip, the site to read from disk.
+# `make pdf PDF_LANGUAGE=ko` prints the Korean edition, _build/pdf/ko/.
+# PDF_FLAGS=--no-zip prints the PDF only.
+PDF_LANGUAGE ?= en
+PDF_FLAGS ?=
+pdf: book $(CHROMIUM) $(PDFTOTEXT) $(if $(filter ko,$(PDF_LANGUAGE)),$(KOREAN_FONT))
+	$(BIN)/python scripts/build_pdf.py --language $(PDF_LANGUAGE) $(PDF_FLAGS)
 
 # Benchmarks (medians, never timed tests): build times, each page's weight
 # as served, the playground's update time in Chromium, the CLI on 12 MP.
@@ -86,7 +104,9 @@ bench: book browser
 	$(BIN)/python scripts/bench_playground.py --site _build/html
 	$(BIN)/python scripts/bench_cli.py
 
-# Desktop-preset Lighthouse on every page of the (freshly built) site.
+# Lighthouse on every page of the (freshly built) site, served gzip-compressed:
+# mobile (its default settings, median of 3 runs) and desktop (preset), all
+# four categories; the table goes to _build/lighthouse/scores.md.
 lighthouse: book browser tools/lighthouse/node_modules/.installed
 	$(BIN)/python scripts/lighthouse.py
 

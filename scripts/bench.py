@@ -8,7 +8,15 @@ Prints the median of several runs of:
 2. a rebuild with nothing changed (same folder, warm cache);
 3. executing every chapter's code alone, one after another, without Sphinx:
    the serial sum that the parallel clean build is compared with, as a
-   ratio (goal: at most 0.6), and the slowest chapter (goal: at most 10 s).
+   ratio (goal: at most 0.6), and the slowest chapter (goal: at most 10 s);
+4. the PDF (``scripts/build_pdf.py``, without the zip) with the execution
+   cache filled, the first time and again, and its page count and size
+   (goals: 30 s, 10 MB);
+5. the Korean edition built from scratch from English's execution cache
+   (``scripts/build_book.py --language ko``: no code runs);
+6. an author's rebuild after editing one chapter's prose (goal: 5 s), and
+   after editing one of its code cells (goal: that chapter's execution time
+   plus 5 s). The edit is made to ``book/filters.md`` and always undone.
 
 Machines are noisy: read the medians and the ratio, not single numbers.
 """
@@ -31,6 +39,11 @@ TARGET_CLEAN_S = 90.0
 TARGET_REBUILD_S = 5.0
 TARGET_RATIO = 0.6
 TARGET_CHAPTER_S = 10.0
+TARGET_PDF_S = 30.0
+TARGET_PDF_MB = 10.0
+TARGET_EDIT_S = 5.0
+#: The chapter the edit-and-rebuild timings edit (and restore).
+EDITED_CHAPTER = ROOT / "book" / "filters.md"
 
 
 def build(output: Path) -> float:
@@ -41,6 +54,49 @@ def build(output: Path) -> float:
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - start
+
+
+def build_pdf(output: Path) -> float:
+    """``scripts/build_pdf.py`` on a built folder (its cache filled): seconds."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pdf.py"), "--path-output", str(output), "--no-zip"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def build_korean(output: Path) -> float:
+    """The Korean edition from scratch, reading ``output``'s English execution cache."""
+    import shutil
+
+    shutil.rmtree(output / "_build" / "ko", ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(output),
+                    "--language", "ko", "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def edit_and_rebuild(output: Path, edit, run: int) -> float:
+    """Apply ``edit`` to the chapter's text, rebuild English in ``output``; undo it afterwards."""
+    original = EDITED_CHAPTER.read_text(encoding="utf-8")
+    try:
+        EDITED_CHAPTER.write_text(edit(original, run), encoding="utf-8")
+        return build(output)
+    finally:
+        EDITED_CHAPTER.write_text(original, encoding="utf-8")
+
+
+def edit_prose(text: str, run: int) -> str:
+    """One more sentence at the end of the chapter's first paragraph."""
+    anchor = "then hands the same filters to PyTorch's layer."
+    assert anchor in text, "bench: the edited sentence is no longer in book/filters.md"
+    return text.replace(anchor, anchor + f" (Benchmark edit {run}.)", 1)
+
+
+def edit_code(text: str, run: int) -> str:
+    """A changed line in the chapter's first code cell: the chapter executes again."""
+    anchor = "gray_img = load_grayscale(sample_image_path())"
+    assert anchor in text, "bench: the edited code line is no longer in book/filters.md"
+    return text.replace(anchor, anchor + f"  # benchmark edit {run}", 1)
 
 
 def toc_files() -> list[Path]:
@@ -88,6 +144,24 @@ def main() -> None:
         print("Rebuild, nothing changed:", flush=True)
         warm = tmp / "clean-0"
         rebuild = median_of(runs, "no-change rebuild", lambda: build(warm))
+        # The first PDF reads every page into its single-page build; later
+        # ones find nothing changed (as `make pdf` run twice).
+        print("PDF, execution cache filled:", flush=True)
+        pdf_first = build_pdf(warm)
+        print(f"  PDF, first: {pdf_first:.1f} s", flush=True)
+        pdf_seconds = median_of(runs, "PDF again", lambda: build_pdf(warm))
+        from pypdf import PdfReader
+
+        pdf_file = warm / "_build" / "pdf" / "conv-book.pdf"
+        pdf_pages, pdf_bytes = len(PdfReader(pdf_file).pages), pdf_file.stat().st_size
+        print("Korean edition, English's cache filled:", flush=True)
+        korean = median_of(runs, "Korean build", lambda: build_korean(warm))
+        runs_prose, runs_code = iter(range(runs)), iter(range(runs))
+        print("Edit one chapter's prose, rebuild:", flush=True)
+        prose_edit = median_of(runs, "prose edit", lambda: edit_and_rebuild(warm, edit_prose, next(runs_prose)))
+        print("Edit one code cell, rebuild:", flush=True)
+        code_edit = median_of(runs, "code edit", lambda: edit_and_rebuild(warm, edit_code, next(runs_code)))
+        build(warm)  # back to the unedited chapter
         # Figures are saved under their content hash: equal names, equal bytes.
         figure_sets = {
             frozenset(p.name for p in (tmp / f"clean-{i}/_build/html/_images").glob("*"))
@@ -105,6 +179,14 @@ def main() -> None:
     slowest = sorted(((statistics.median(s), name) for name, s in CHAPTER_SECONDS.items()), reverse=True)
     print(f"{'slowest chapter (' + slowest[0][1] + ')':<34}{slowest[0][0]:>9.1f}s{TARGET_CHAPTER_S:>9.0f}s")
     print("chapters, median seconds: " + ", ".join(f"{name} {s:.1f}" for s, name in slowest))
+    print(f"{'Korean edition (cache filled)':<34}{korean:>9.1f}s{'':>10}")
+    chapter = statistics.median(CHAPTER_SECONDS[EDITED_CHAPTER.stem])
+    print(f"{'prose edit, rebuild':<34}{prose_edit:>9.1f}s{TARGET_EDIT_S:>9.0f}s")
+    print(f"{'code edit, rebuild':<34}{code_edit:>9.1f}s{chapter + TARGET_EDIT_S:>9.1f}s"
+          f"  ({EDITED_CHAPTER.stem} executes in {chapter:.1f} s)")
+    print(f"{'PDF, first (cache filled)':<34}{pdf_first:>9.1f}s{TARGET_PDF_S:>9.0f}s")
+    print(f"{'PDF, again':<34}{pdf_seconds:>9.1f}s{TARGET_PDF_S:>9.0f}s")
+    print(f"{'PDF size, ' + str(pdf_pages) + ' pages':<34}{pdf_bytes / 1e6:>8.1f}MB{TARGET_PDF_MB:>8.0f}MB")
     print(f"figures identical in all {runs} clean builds: "
           f"{'yes' if len(figure_sets) == 1 else 'NO'}")
 

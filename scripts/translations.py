@@ -14,8 +14,9 @@ translator updates it.
 
 ``check`` names every message that is untranslated or fuzzy, or whose
 translation does not keep the English's roles and their targets
-(``{term}`text <target>```: the target), glue keys, math, inline code and
-link addresses. Only the words may change.
+(``{term}`text <target>```: the target), glue keys, substitutions
+(``{{ name }}``), math, inline code and link addresses. Only the words may
+change.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ DISPLAY_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?P<tex>[^$\n]+?)\$(?!\$)")
 CODE = re.compile(r"(?<!`)`(?P<code>[^`]+)`(?!`)")
 LINK = re.compile(r"\]\((?P<url>[^)\s]+)\)")
+SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 #: Roles whose whole content must stay as it is (a key, not words).
 VERBATIM_ROLES = ("glue", "cite", "numref", "eq", "math")
 
@@ -59,6 +61,9 @@ def role_target(role: str, content: str) -> str:
 def tokens(text: str) -> Counter:
     """What a message must keep, whatever the language: a multiset of tokens."""
     found: Counter = Counter()
+    for match in SUBSTITUTION.finditer(text):
+        found[("substitution", match["name"])] += 1
+    text = SUBSTITUTION.sub(" ", text)
     for match in ROLE.finditer(text):
         found[("role", match["role"], role_target(match["role"], match["content"]))] += 1
     rest = ROLE.sub(" ", text)

@@ -101,3 +101,84 @@ def test_root_index_is_valid_html(site):
     assert text.lstrip().lower().startswith("<!doctype html>"), "index.html lacks a doctype"
     assert re.search(r"<title>[^<]+</title>", text), "index.html has no <title>"
     assert "<html" in text and "</html>" in text
+
+
+# --- Math typeset at build time (issue 10) ---------------------------------------
+
+class MathScan(HTMLParser):
+    """Every formula (``class="math"``) with what it holds, and the page's scripts."""
+
+    def __init__(self):
+        super().__init__()
+        self.formulas: list[dict] = []
+        self.scripts: list[str] = []
+        self._open: list[tuple[str, dict | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "script":
+            self.scripts.append(attrs.get("src") or "")
+        current = next((f for _, f in reversed(self._open) if f is not None), None)
+        formula = None
+        if "math" in classes and tag in ("span", "div") and current is None:
+            formula = {"tag": tag, "katex": False, "mathml": False, "error": False, "text": ""}
+            self.formulas.append(formula)
+        elif current is not None:
+            current["katex"] |= "katex" in classes
+            current["mathml"] |= tag == "math"
+            current["error"] |= "katex-error" in classes
+        if tag not in ("br", "img", "meta", "link", "input", "hr", "mspace"):
+            self._open.append((tag, formula))
+
+    def handle_endtag(self, tag):
+        while self._open:
+            open_tag, _ = self._open.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        current = next((f for _, f in reversed(self._open) if f is not None), None)
+        if current is not None and len(current["text"]) < 60:
+            current["text"] += data
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_math_is_rendered_in_the_html(site, page):
+    """Each formula is KaTeX's HTML with MathML beside it, and no page loads a math script."""
+    for html_file in (site / f"{page}.html", site / "ko" / f"{page}.html"):
+        if not html_file.is_file():
+            continue
+        scan = MathScan()
+        scan.feed(html_file.read_text())
+        name = html_file.relative_to(site)
+        math_scripts = [src for src in scan.scripts if re.search(r"mathjax|katex", src, re.I)]
+        assert not math_scripts, f"{name}: loads a math-typesetting script: {math_scripts}"
+        for formula in scan.formulas:
+            text = formula["text"].strip()[:60]
+            assert formula["katex"] and formula["mathml"], f"{name}: a formula not rendered at build time: {text!r}"
+            assert not formula["error"], f"{name}: KaTeX could not typeset a formula: {text!r}"
+
+
+def test_book_has_math(site):
+    """The check above is not vacuous: the chapters do have formulas."""
+    scan = MathScan()
+    scan.feed((site / "book" / "backprop.html").read_text())
+    assert len(scan.formulas) >= 20, f"book/backprop.html has {len(scan.formulas)} formulas"
+
+
+def test_operator_names_in_scripts_give_valid_mathml():
+    """KaTeX writes ``\\lambda_{\\max}`` as a three-child ``msub``; the build makes it valid."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from convbook_math import fix_mathml
+
+    katex = ('<span class="katex"><span class="katex-mathml"><math xmlns="http://www.w3.org/1998/Math/MathML">'
+             '<semantics><mrow><msub><mi>λ</mi><mi>max</mi><mo>\u2061</mo></msub></mrow>'
+             '<annotation encoding="application/x-tex">\\lambda_{\\max}</annotation></semantics></math></span>'
+             '<span class="katex-html" aria-hidden="true">λ</span></span>')
+    fixed = fix_mathml(katex)
+    assert "<msub><mi>λ</mi><mrow><mi>max</mi><mo>\u2061</mo></mrow></msub>" in fixed
+    assert fixed.endswith('<span class="katex-html" aria-hidden="true">λ</span></span>')
+    assert fix_mathml(fixed) == fixed

@@ -4,14 +4,15 @@ Every page in ``_toc.yml`` is opened once in each of four combinations --
 phone (390x844) and desktop (1280x900), light and dark colour scheme -- from
 a server on 127.0.0.1 under ``/conv-book/``, the way GitHub Pages serves a
 project site. One browser, one context per combination; each visit records
-what the page did (responses, console, requests, images, layout, axe-core's
-findings) and saves a full-page screenshot to ``_build/screenshots/``. The
+what the page did (responses, console, requests -- those before any
+scrolling apart --, images, layout, its math, axe-core's findings) and saves a full-page screenshot to ``_build/screenshots/``. The
 tests below then check those records, each failure naming the page, the
 viewport and theme, and the problem.
 
 Site-wide checks follow: LinkChecker (internal links and anchors, in file
 mode; external links listed, not fetched), the Nu Html Checker (vnu),
-figure backgrounds for dark mode, page weight, and the search page.
+figure backgrounds for dark mode, page weight (and a phone's first view,
+issue 10), and the search page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -30,11 +32,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from site_tools import page_slug, toc_pages
+from site_tools import CHROMIUM, CHROMIUM_ARGS, page_slug, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from page_weight import LIMIT_BYTES, page_weight, settle, url_to_file  # noqa: E402
+from page_weight import (  # noqa: E402
+    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, page_weight, settle, settle_first_view, url_to_file,
+)
 
 pytestmark = pytest.mark.book
 
@@ -90,7 +94,11 @@ class Visit:
     failed_requests: list[str] = field(default_factory=list)
     theme_shown: str | None = None
     icon: str | None = None
-    untypeset: list[str] = field(default_factory=list)
+    #: Problems with the page's math (issue 10): formulas not typeset at build
+    #: time, without MathML, cut off, raw TeX left in the text, a math script.
+    math: list[str] = field(default_factory=list)
+    #: What the page requested before anything scrolled (issue 10).
+    first_view: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
     layout: dict = field(default_factory=dict)
     axe: list[dict] = field(default_factory=list)
@@ -133,10 +141,31 @@ PAGE_FACTS_JS = """() => {
         (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
         ' (right edge ' + Math.round(el.getBoundingClientRect().right) + 'px)');
     const icon = document.querySelector('link[rel~="icon"]');
-    const untypeset = Array.from(document.querySelectorAll('.bd-article .math'))
-        .filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.trim().slice(0, 60));
+    // Math is typeset at build time (KaTeX): every formula carries KaTeX's
+    // HTML and MathML, none is cut off, no TeX is left in the text, and no
+    // math-typesetting script is on the page.
+    const math = [];
+    const short = el => el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60);
+    article.querySelectorAll('.math').forEach(el => {
+        const katex = el.querySelector('.katex');
+        if (!katex) { math.push('not typeset at build time: ' + short(el)); return; }
+        if (!katex.querySelector('.katex-mathml math')) math.push('no MathML (screen readers): ' + short(el));
+        if (el.querySelector('.katex-error')) math.push('KaTeX could not typeset: ' + short(el));
+    });
+    const articleBox = article.getBoundingClientRect();
+    article.querySelectorAll('.katex-display > .katex > .katex-html').forEach(el => {
+        const box = el.getBoundingClientRect();
+        if (box.left < articleBox.left - 1 || box.right > articleBox.right + 1)
+            math.push(`display math wider than the page and cut off (${Math.round(box.width)}px): ` + short(el));
+    });
+    const prose = article.cloneNode(true);
+    prose.querySelectorAll('pre, code, .katex, script, style, .cell_output').forEach(el => el.remove());
+    const tex = prose.textContent.match(/\\\\[()\\[\\]]|\\$\\$|\\\\(?:frac|sum|partial|text|operatorname|begin|cdot|times|max|left|right)\\b/g);
+    if (tex) math.push('TeX left in the text: ' + Array.from(new Set(tex)).join(' '));
+    for (const name of ['MathJax', 'katex', 'renderMathInElement'])
+        if (window[name] !== undefined) math.push(`a math-typesetting script runs on the page (window.${name})`);
     return {
-        untypeset,
+        math,
         icon: icon ? icon.href : null,
         theme: root.dataset.theme,
         layout: {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), clientWidth: width, wide},
@@ -172,14 +201,19 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
     try:
         response = tab.goto(record.url, wait_until="load")
         record.status = response.status if response else None
+        settle_first_view(tab)
+        record.first_view = list(record.requests)
         settle(tab)
         facts = tab.evaluate(PAGE_FACTS_JS)
         record.theme_shown = facts["theme"]
         record.icon = facts["icon"]
-        record.untypeset = facts["untypeset"]
+        record.math = facts["math"]
         record.images = facts["images"]
         record.layout = facts["layout"]
-        tab.screenshot(path=SCREENSHOTS / f"{page_slug(page)}--{viewport}-{theme}.png", full_page=True)
+        # JPEG: for a person to look at, and several times faster to encode
+        # than a full-page PNG.
+        tab.screenshot(path=SCREENSHOTS / f"{page_slug(page)}--{viewport}-{theme}.jpg", full_page=True,
+                       type="jpeg", quality=70)
         tab.add_script_tag(content=axe_source)
         record.axe = tab.evaluate(AXE_JS)
     except Exception as error:  # recorded, reported by test_page_loads
@@ -190,20 +224,44 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
 
 
 @pytest.fixture(scope="module")
-def visits(browser, site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
-    """Every TOC page in every viewport and theme, visited once."""
+def visits(site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
+    """Every TOC page in every viewport and theme, visited once, two browsers at a time.
+
+    The page loads, axe-core and the screenshots run in Chromium's own
+    processes, so two browsers (one per thread: Playwright is used per
+    thread) keep both cores of a 2-core machine busy. Each page still loads
+    alone in its own tab; the threads only split the combinations.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
+    for old in [*SCREENSHOTS.glob("*.png"), *SCREENSHOTS.glob("*.jpg")]:
         old.unlink()
+    combos = [(viewport, theme) for viewport, theme in COMBOS
+              if any((v, t) == (viewport, theme) for _, v, t in VISITS)]
+    # Alternate combinations, so that each browser gets as many visits.
+    groups = [combos[0::2], combos[1::2]]
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        parts = list(pool.map(lambda group: _visit_combos(site_url, axe_source, group), groups))
+    return {key: record for part in parts for key, record in part.items()}
+
+
+def _visit_combos(site_url: str, axe_source: str, combos) -> dict[tuple[str, str, str], Visit]:
+    """One browser of its own visits every page of these (viewport, theme) combinations."""
+    from playwright.sync_api import sync_playwright
+
     records = {}
-    for viewport, theme in COMBOS:
-        context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=theme,
-                                      device_scale_factor=1, service_workers="block")
-        # Nothing may leave the machine: requests elsewhere are recorded, then refused.
-        context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
-        for page in [p for p, v, t in VISITS if (v, t) == (viewport, theme)]:
-            records[page, viewport, theme] = visit(context, site_url, page, viewport, theme, axe_source)
-        context.close()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for viewport, theme in combos:
+                context = browser.new_context(viewport=VIEWPORTS[viewport], color_scheme=theme,
+                                              device_scale_factor=1, service_workers="block")
+                # Nothing may leave the machine: requests elsewhere are recorded, then refused.
+                context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
+                for page in [p for p, v, t in VISITS if (v, t) == (viewport, theme)]:
+                    records[page, viewport, theme] = visit(context, site_url, page, viewport, theme, axe_source)
+                context.close()
+        finally:
+            browser.close()
     return records
 
 
@@ -251,11 +309,20 @@ def test_nothing_is_fetched_from_elsewhere(visits, site_url, page, viewport, the
     foreign = sorted({url for url in record.requests
                       if not url.startswith(site_url) and not url.startswith(("data:", "blob:"))})
     fail_if(foreign, f"{record.name}: requests to hosts other than the site itself (the site must read offline):")
-    mathjax = [url for url in record.requests if "mathjax" in url.lower()]
-    assert all(url.startswith(f"{site_url}_static/mathjax/") for url in mathjax), (
-        f"{record.name}: MathJax is not loaded from the site's own _static/mathjax: {mathjax}"
-    )
-    fail_if(record.untypeset, f"{record.name}: math that MathJax (served locally) did not typeset:")
+
+@combos()
+def test_math_is_typeset_at_build_time(visits, site_url, page, viewport, theme):
+    # Issue 10: the HTML carries KaTeX's rendering and MathML; no script
+    # typesets math in the browser, and KaTeX's CSS and fonts come from the site.
+    record = visits[page, viewport, theme]
+    scripts = [url for url in record.requests if re.search(r"(mathjax|katex)[^/]*\.m?js\b", url, re.I)]
+    fail_if(scripts, f"{record.name}: the page loads a math-typesetting script:")
+    katex = [url for url in record.requests if "katex" in url.lower()]
+    # The site's own, or the translation's (ko/_static/katex/).
+    own = re.compile(re.escape(site_url) + r"(?:[a-z]{2}/)?_static/katex/")
+    elsewhere = [url for url in katex if not own.match(url)]
+    fail_if(elsewhere, f"{record.name}: KaTeX's files not from the site's own _static/katex/:")
+    fail_if(record.math, f"{record.name}: math:")
 
 
 @combos()
@@ -401,6 +468,20 @@ def test_page_weight_as_served(site, site_url, visits, page):
     assert total <= LIMIT_BYTES, (
         f"{record.name}: the page and what it loads weigh {total / 1e6:.2f} MB as served "
         f"(gzip for text), over {LIMIT_BYTES / 1e6:.1f} MB; heaviest: {heaviest}"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES + KO_PAGES)
+def test_first_view_on_a_phone_within_budget(site, site_url, visits, page):
+    # Issue 10: what a phone loads before the reader scrolls (390x844, lazy
+    # figures left lazy) weighs at most 500 kB as served.
+    record = visits[page, "phone", "dark" if page.startswith("ko/") else "light"]
+    assert record.first_view, f"{record.name}: not measured: {record.load_error}"
+    total, ranked = page_weight(record.first_view, site, site_url)
+    heaviest = ", ".join(f"{name} {size / 1000:.0f} kB" for size, name in ranked[:5])
+    assert total <= FIRST_VIEW_LIMIT_BYTES, (
+        f"{record.name}: the first view loads {total / 1000:.0f} kB as served, over "
+        f"{FIRST_VIEW_LIMIT_BYTES / 1000:.0f} kB; heaviest: {heaviest}"
     )
 
 

@@ -20,11 +20,31 @@ What it does:
       ---
 
   and otherwise gets the start of its first paragraph.
-* **Math without layout shift.** MathJax typesets first with fallback
-  fonts and again when its own fonts arrive, so lines with math grow and
-  shrink and the text below jumps (Lighthouse measured a layout shift of
-  0.16 on the glossary). Pages with math preload the MathJax fonts that
-  nearly every formula uses, so the first typesetting is the last.
+* **Scripts after the first paint (issue 10).** Every script in the head
+  that Sphinx and the extensions add (``doctools.js``, ``copybutton.js``,
+  ``togglebutton.js``, the theme's, ...) is deferred: it runs once the page
+  is parsed, in the same order as before, instead of holding up the first
+  paint. Their inline snippets keep that order too: each becomes a deferred
+  script with a ``data:`` URL (no request), because a snippet such as
+  ``DOCUMENTATION_OPTIONS.pagename = ...`` needs the script before it; a
+  snippet that only sets variables (``let toggleHintShow = ...``) stays
+  inline and runs at once, as a deferred script may read it as soon as it
+  runs. The theme's colour-mode snippet (``_templates/layout.html``) runs
+  first too, so that no page flashes in the wrong theme. sphinx-design's
+  stylesheet and script are left out of pages that use none of its
+  components.
+* **Figures that load when needed, without shifting (issue 10).** Every
+  figure image gets its ``width`` and ``height`` (the PNG's own, which is
+  the size it is shown at; CSS scales it down on a narrow screen, keeping
+  the ratio), so the page keeps its place for it before it arrives; and
+  every figure after the first screenful of text is ``loading="lazy"``.
+* **Icons from a subset (issue 10).** The theme draws its header icons
+  (and the admonitions') with Font Awesome's web fonts, 157 kB for the
+  solid font alone. After the build, each of those fonts is cut down to the
+  glyphs that the site uses (the ``fa-*`` classes in its pages and scripts,
+  the icons its stylesheets name): a few kB, same file names and
+  ``@font-face`` rules. The theme's stylesheet, which every page waits for,
+  drops its rules for the other 1,800 icons (20 kB of its 65 kB compressed).
 * **References that pass axe.** The bibliography's entries are list items
   (``role="listitem"`` in docutils' ``role="list"``), not the deprecated
   ``doc-biblioentry`` role.
@@ -43,7 +63,9 @@ import hashlib
 import io
 import re
 import shutil
+import struct
 from pathlib import Path
+from urllib.parse import quote
 
 from docutils import nodes
 
@@ -103,6 +125,99 @@ def _attribute(text: str) -> str:
             .replace("<", "&lt;").replace(">", "&gt;"))
 
 
+# --- Deferred scripts -----------------------------------------------------------
+
+_SCRIPT_TAG = re.compile(r"^<script(?P<attrs>[^>]*)>(?P<body>.*)</script>$", re.S)
+#: An inline snippet that only declares variables with literal values
+#: (``let toggleHintShow = 'Click to show';``): it needs nothing, and a
+#: deferred script may read it at once (togglebutton.js does, when it runs
+#: after the page is parsed), so it stays inline and runs first.
+_DECLARATIONS = re.compile(
+    r"""^(?:\s*(?:let|var|const)\s+\w+\s*=\s*(?:'[^'\\]*'|"[^"\\]*"|[\w.-]+)\s*;)+\s*$""")
+#: Scripts left as they are: already deferred or async, modules (deferred
+#: anyway), and data blocks (a ``type`` that is not JavaScript).
+_LEAVE_SCRIPT = re.compile(r'\s(?:defer|async)\b|\stype="(?!text/javascript")')
+
+
+def deferred_js_tag(js_tag):
+    """Sphinx's ``js_tag``, writing every script deferred, in document order.
+
+    A script file gets ``defer``; an inline snippet becomes a deferred script
+    whose ``src`` is a ``data:`` URL of the same text (an inline script runs at
+    once even with ``defer``, before the files it configures or uses), except
+    a snippet that only declares variables (:data:`_DECLARATIONS`).
+    """
+    if getattr(js_tag, "convbook_deferred", False):
+        return js_tag
+
+    def tag(js):
+        written = js_tag(js)
+        match = _SCRIPT_TAG.match(written.strip())
+        if not match or _LEAVE_SCRIPT.search(match["attrs"]):
+            return written
+        if " src=" in match["attrs"]:
+            return f"<script defer{match['attrs']}></script>"
+        body = match["body"].strip()
+        if not body or _DECLARATIONS.match(body):
+            return written
+        url = "data:text/javascript," + quote(body, safe="")
+        return f'<script defer{match["attrs"]} src="{url}"></script>'
+
+    tag.convbook_deferred = True
+    return tag
+
+
+# --- Figures: sizes, lazy loading ---------------------------------------------------
+
+#: Figures after this much of a page's text (about a phone's first screen) are
+#: loaded lazily; the browser fetches them as the reader scrolls near them.
+EAGER_TEXT = 400
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """A PNG's width and height in pixels, from its header; None if not a PNG."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(24)
+    except OSError:
+        return None
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def sized_lazy_images(app, pagename: str, body: str) -> str:
+    """Give each figure its ``width``/``height`` and, below the first screen, ``loading="lazy"``."""
+    sources = {name: Path(app.srcdir, source) for source, name in (getattr(app.builder, "images", None) or {}).items()}
+    pieces, done, text = [], 0, 0
+    for match in _IMG_TAG.finditer(body):
+        tag = match.group(0)
+        text += len(_TAG.sub("", body[done:match.start()]).strip())
+        pieces.append(body[done:match.start()])
+        done = match.end()
+        source = re.search(r'\ssrc="(?:[^"]*/)?_images/([^"/]+)"', tag)
+        if not source:
+            pieces.append(tag)
+            continue
+        extra = ""
+        size = None
+        if source[1] in sources:
+            size = png_size(sources[source[1]])
+        if size is None:
+            size = png_size(Path(app.outdir, "_images", source[1]))
+        if size and not re.search(r"\s(?:width|height)=", tag):
+            extra += f' width="{size[0]}" height="{size[1]}"'
+        if text > EAGER_TEXT and " loading=" not in tag:
+            extra += ' loading="lazy"'
+        if " decoding=" not in tag:
+            extra += ' decoding="async"'
+        pieces.append(tag.replace("<img", "<img" + extra, 1))
+    pieces.append(body[done:])
+    return "".join(pieces)
+
+
 def page_context(app, pagename, templatename, context, doctree):
     """Fix the scripts and add a meta description, page by page."""
     body = context.get("body")
@@ -125,14 +240,22 @@ def page_context(app, pagename, templatename, context, doctree):
     styles = context.get("css_files")
     if styles is not None and not _thebe_enabled(app):
         styles[:] = [css for css in styles if "thebe" not in str(getattr(css, "filename", ""))]
+    # sphinx-design's stylesheet (8 kB compressed, render-blocking) and tab
+    # script only where the page uses one of its components.
+    if not re.search(r'class="[^"]*\bsd-', context.get("body") or ""):
+        if styles is not None:
+            styles[:] = [css for css in styles if "sphinx-design" not in str(getattr(css, "filename", ""))]
+        if scripts is not None:
+            scripts[:] = [js for js in scripts if "design-tabs" not in str(getattr(js, "filename", "") or "")]
+
+    # Not on the search page: Sphinx's search.html loads searchtools.js
+    # itself, undeferred, and it needs doctools.js to have run.
+    if "js_tag" in context and pagename != "search":
+        context["js_tag"] = deferred_js_tag(context["js_tag"])
+    if context.get("body") and "pathto" in context:
+        context["body"] = sized_lazy_images(app, pagename, context["body"])
 
     metatags = context.get("metatags", "") or ""
-    loads_mathjax = any("mathjax" in str(getattr(js, "filename", "") or "") for js in (scripts or []))
-    if loads_mathjax and doctree is not None and "pathto" in context:
-        for font in _math_fonts(doctree):
-            href = context["pathto"](MATHJAX_FONTS + font, 1)
-            metatags += f'\n<link rel="preload" as="font" type="font/woff" crossorigin href="{href}" />'
-        context["metatags"] = metatags
     if 'name="description"' in metatags:
         return
     description = _describe(doctree) if doctree is not None else ""
@@ -141,23 +264,6 @@ def page_context(app, pagename, templatename, context, doctree):
         book = app.config.html_title or app.config.project
         description = f"{title}: a page of {book}." if title else f"{book}."
     context["metatags"] = metatags + f'\n<meta name="description" content="{_attribute(description)}" />'
-
-
-#: Where sphinx-mathjax-offline puts MathJax 3's CHTML fonts in the site.
-MATHJAX_FONTS = "_static/mathjax/output/chtml/fonts/woff-v2/"
-
-
-def _math_fonts(doctree) -> list[str]:
-    """The MathJax fonts a page's formulas will certainly need."""
-    latex = " ".join(node.astext() for node in doctree.findall(
-        lambda node: isinstance(node, (nodes.math, nodes.math_block))))
-    if not latex.strip():
-        return []
-    fonts = ["MathJax_Zero.woff", "MathJax_Main-Regular.woff"]
-    # A letter outside a \command is set in math italic.
-    if re.search(r"[A-Za-z]", re.sub(r"\\[A-Za-z]+", " ", latex)):
-        fonts.append("MathJax_Math-Italic.woff")
-    return fonts
 
 
 def drop_thebe_nodes(app, doctree, docname):
@@ -237,9 +343,107 @@ def optimise_images(app, exception):
             shutil.copyfile(cached, png)
 
 
+# --- Icons: the Font Awesome subset ---------------------------------------------------
+
+#: Where pydata-sphinx-theme puts Font Awesome's web fonts in the site.
+ICON_FONTS = "_static/vendor/fontawesome/webfonts"
+#: ``.fa-bars:before,.fa-navicon:before{content:"\f0c9"}``: Font Awesome's icon table.
+_ICON_RULE = re.compile(r'((?:\.fa-[\w-]+:{1,2}(?:before|after),?)+)\{content:"\\([0-9a-f]{4})"\}')
+_ICON_CLASS = re.compile(r"\bfa-[a-z0-9-]+")
+_CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
+
+
+def icons_in_use(site: Path) -> set[int]:
+    """The code points of every Font Awesome icon the built site can show."""
+    table: dict[str, int] = {}
+    used: set[int] = set()
+    for css in sorted((site / "_static").rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        for selectors, code in _ICON_RULE.findall(text):
+            for name in _ICON_CLASS.findall(selectors):
+                table[name] = int(code, 16)
+        # Outside the table, a stylesheet names icons it draws itself (the
+        # admonitions', a dropdown's chevron): as characters or as escapes.
+        rest = _ICON_RULE.sub("", text)
+        used |= {ord(char) for char in rest if 0xE000 <= ord(char) <= 0xF8FF}
+        used |= {int(code, 16) for code in re.findall(r'\\([ef][0-9a-f]{3})(?![0-9a-f])', rest)}
+    names: set[str] = set()
+    for page in site.rglob("*.html"):
+        for classes in _CLASS_ATTRIBUTE.findall(page.read_text(encoding="utf-8", errors="replace")):
+            names.update(_ICON_CLASS.findall(classes))
+    # Scripts that add icons (the theme's search dialog), not Font Awesome's own.
+    for script in (site / "_static").rglob("*.js"):
+        if "fontawesome" not in script.name:
+            names.update(_ICON_CLASS.findall(script.read_text(encoding="utf-8", errors="replace")))
+    return used | {table[name] for name in names if name in table}
+
+
+def subset_font(data: bytes, codepoints: set[int], flavor: str | None) -> bytes:
+    """The font with only the glyphs of ``codepoints`` (WOFF2 when ``flavor`` says so)."""
+    import logging
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # fontTools logs every step at INFO; a build prints only what matters.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    options = subset.Options()
+    options.flavor = flavor
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(codepoints))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def prune_icon_rules(css: str, codepoints: set[int]) -> str:
+    """The stylesheet without the icon table's rules for icons the site never shows."""
+    return _ICON_RULE.sub(lambda rule: rule.group(0) if int(rule[2], 16) in codepoints else "", css)
+
+
+def subset_icon_fonts(app, exception):
+    """Cut each Font Awesome font in the site down to the icons it shows.
+
+    The theme's stylesheet loses the table rules of the other icons too
+    (about 1,800 of them, 20 kB of the 65 kB it weighs compressed), which
+    every page downloads before its first paint.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    fonts = site / ICON_FONTS
+    if not fonts.is_dir():
+        return
+    codepoints = icons_in_use(site)
+    for css in sorted((site / "_static").rglob("*.css")):
+        text = css.read_text(encoding="utf-8")
+        if len(_ICON_RULE.findall(text)) > 100:
+            pruned = prune_icon_rules(text, codepoints)
+            if pruned != text:
+                css.write_text(pruned, encoding="utf-8")
+    cache = Path(app.doctreedir).parent / "convbook-font-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    key = ",".join(f"{code:x}" for code in sorted(codepoints)).encode()
+    for font in sorted(fonts.glob("*")):
+        if font.suffix not in (".woff2", ".ttf"):
+            continue
+        data = font.read_bytes()
+        cached = cache / f"{hashlib.sha256(data + key).hexdigest()}{font.suffix}"
+        if not cached.exists():
+            smaller = subset_font(data, codepoints, "woff2" if font.suffix == ".woff2" else None)
+            cached.write_bytes(smaller)
+            # A subset already cut to these icons stays as it is.
+            (cache / f"{hashlib.sha256(smaller + key).hexdigest()}{font.suffix}").write_bytes(smaller)
+        if cached.read_bytes() != data:
+            shutil.copyfile(cached, font)
+
+
 def setup(app):
     app.connect("html-page-context", page_context, priority=990)
     app.connect("doctree-resolved", drop_thebe_nodes, priority=990)
     app.connect("doctree-resolved", unique_exercise_ids, priority=990)
     app.connect("build-finished", optimise_images, priority=990)
+    app.connect("build-finished", subset_icon_fonts, priority=990)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,471 @@
+"""The offline edition (``make pdf``): the whole book as one PDF, and the site as a zip.
+
+::
+
+    python scripts/build_pdf.py                   # _build/pdf/conv-book.pdf and conv-book-site.zip
+    python scripts/build_pdf.py --language ko     # _build/pdf/ko/conv-book.pdf (needs a Korean font)
+    python scripts/build_pdf.py --path-output /tmp/b --no-zip
+
+The PDF is printed by headless Chromium (Debian's, as the tests use) from the
+book's single-page build (``singlehtml``, built by ``scripts/build_book.py``
+from the execution cache of ``<path-output>/_build``: no chapter executes
+again). ``book/_ext/convbook_print.py`` gives that page a title page and a
+table of contents, and ``book/_static/print.css`` lays it out for paper.
+Before printing, every image is loaded and decoded and MathJax has typeset
+every formula (a formula left as TeX stops the build); Chromium then prints
+it twice: the first print tells on which page each chapter starts, and those
+numbers go into the table of contents of the second. The PDF has bookmarks
+for the chapters and their sections (Chromium's document outline), working
+internal links, and page numbers in its footer.
+
+The zip is the built site (``<path-output>/_build/html``), made to read from
+``file://`` without a server. There a browser refuses whatever it must fetch
+with CORS, which ``file://`` does not have: web fonts and CSS masks. The
+pages already show math without web fonts when read from disk (MathML,
+``book/_ext/convbook_math.py``); in the zip they also do not preload fonts,
+and the stylesheets carry their small SVG images inline.
+
+The Pages workflow copies ``_build/pdf/`` into the site's root, where every
+page's download menu links to both (``book/_ext/convbook_print.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import html
+import http.server
+import io
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_book  # noqa: E402  (scripts/build_book.py, beside this file)
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+#: Flags that keep headless Chromium off the network (as tests/conftest.py).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PDF_NAME = "conv-book.pdf"
+SITE_ZIP_NAME = "conv-book-site.zip"
+#: The folder the zip unpacks to.
+ZIP_FOLDER = "conv-book"
+#: Paper and margins, as book/_static/print.css sets them (its page numbers
+#: and the book's title sit in the bottom margin).
+PAPER = {"format": "A4", "margin": {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}}
+# pypdf warns about Chromium's cross-reference table ("Object count ...
+# exceeds defined trailer size"), which it reads correctly all the same.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+#: Goals of issue 11, with the execution cache filled.
+TARGET_SECONDS = 30
+TARGET_BYTES = 10_000_000
+
+
+class PdfError(SystemExit):
+    """The PDF cannot be made as promised; the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(f"build_pdf: {message}")
+
+
+# --- Serving the single page ----------------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class serve:
+    """Serve a folder on 127.0.0.1 while the ``with`` block runs; ``.url`` is its address."""
+
+    def __init__(self, folder: Path):
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- Printing ---------------------------------------------------------------------------
+
+#: Load every image now (lazy ones too), wait for the math (typeset by
+#: KaTeX at build time, or by MathJax here) and the fonts; return what is
+#: still missing.
+READY_JS = """async () => {
+    // Solutions open now, once (togglebutton would open and close them
+    // again around each print), every <details> too, and every font loaded.
+    document.querySelectorAll(".admonition.toggle.toggle-hidden button.toggle-button")
+        .forEach((button) => button.click());
+    document.querySelectorAll("details:not([open])").forEach((details) => { details.open = true; });
+    await Promise.all(Array.from(document.fonts).map((font) => font.load().catch(() => null)));
+    const images = Array.from(document.images);
+    images.forEach((img) => { img.loading = "eager"; });
+    await Promise.all(images.map((img) => img.decode().catch(() => null)));
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+    await document.fonts.ready;
+    const broken = images.filter((img) => !img.complete || img.naturalWidth === 0)
+        .map((img) => img.getAttribute("src"));
+    const closed = document.querySelectorAll(".admonition.toggle.toggle-hidden").length;
+    const untypeset = Array.from(document.querySelectorAll(".bd-article .math"))
+        .filter((el) => !el.querySelector("mjx-container, .katex, math"))
+        .map((el) => el.textContent.trim().slice(0, 80));
+    return {broken, untypeset, closed, images: images.length};
+}"""
+
+#: The table of contents' entries, in order: their titles.
+TOC_TITLES_JS = """() => Array.from(document.querySelectorAll(".convbook-contents li"))
+    .map((li) => li.querySelector(".convbook-toc-title").textContent.replace(/\\s+/g, " ").trim())"""
+
+#: Write page numbers (a list, one per entry) into the table of contents.
+TOC_FILL_JS = """(pages) => {
+    document.querySelectorAll(".convbook-contents li").forEach((li, i) => {
+        li.querySelector(".convbook-toc-page").textContent = pages[i] ? String(pages[i]) : "";
+    });
+}"""
+
+#: Every heading's text, in order, without its "#" link (for the bookmarks).
+HEADINGS_JS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6")).map((h) => {
+    const copy = h.cloneNode(true);
+    copy.querySelectorAll(".headerlink").forEach((a) => a.remove());
+    return copy.textContent.replace(/\\s+/g, " ").trim();
+})"""
+
+#: Only the headings shown, everything's space kept (visibility keeps the
+#: layout): the measuring print only needs where the headings fall, and it
+#: takes half the time of a full one.
+MEASURE_CSS = """@media print {
+    body * { visibility: hidden !important; }
+    h1, h2, h3, h4, h5, h6, :is(h1, h2, h3, h4, h5, h6) * { visibility: visible !important; }
+}"""
+
+
+def footer_css(title: str) -> str:
+    """The book's title in every page's bottom margin (print.css puts the page number there)."""
+    text = title.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'@page {{ @bottom-left {{ content: "{text}"; font: 8pt sans-serif; color: #333; }} }}'
+
+
+def squash(text: str) -> str:
+    """Text without white space or ligatures ("ﬁ" is "fi"), to compare headings.
+
+    Chromium's bookmarks lose the space where a heading wraps.
+    """
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+@dataclass
+class Bookmark:
+    depth: int
+    title: str
+    page: int  # from 0
+    left: float
+    top: float
+
+
+def read_outline(pdf: bytes) -> list[Bookmark]:
+    """The PDF's bookmarks (Chromium's document outline), in order."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    marks: list[Bookmark] = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                marks.append(Bookmark(depth, " ".join(str(item.title).split()),
+                                      reader.get_destination_page_number(item),
+                                      float(item.left or 0), float(item.top or 0)))
+
+    walk(reader.outline, 0)
+    return marks
+
+
+def retitle(marks: list[Bookmark], headings: list[str]) -> list[Bookmark]:
+    """The bookmarks with their headings' own text (spaces where a heading wraps)."""
+    position = 0
+    for mark in marks:
+        for index in range(position, len(headings)):
+            if squash(headings[index]) == squash(mark.title):
+                mark.title, position = headings[index], index + 1
+                break
+    return marks
+
+
+def toc_pages(titles: list[str], marks: list[Bookmark]) -> list[int]:
+    """For each table-of-contents title, the page (from 1) of its top-level bookmark, in order."""
+    top = [mark for mark in marks if mark.depth == 0]
+    pages, start = [], 0
+    for title in titles:
+        for index in range(start, len(top)):
+            if squash(top[index].title) == squash(title):
+                pages.append(top[index].page + 1)
+                start = index + 1
+                break
+        else:
+            raise PdfError(f"no bookmark for the chapter {title!r}; top-level bookmarks: {[m.title for m in top]}")
+    return pages
+
+
+def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, dict]:
+    """Print the single page at ``url``; return the PDF and facts about it.
+
+    Two prints (after a throwaway one): the first, tagged, with only the
+    headings visible, gives Chromium's document outline, so where every
+    chapter and section starts; the chapters' pages go into the table of
+    contents, and the second print is the PDF, with the first one's outline
+    as its bookmarks. The PDF is not tagged: tags would double its size.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise PdfError(f"Chromium not found at {CHROMIUM}: `make pdf` installs Debian's chromium; "
+                       "set CHROMIUM to use another binary")
+    options = dict(PAPER, print_background=True, prefer_css_page_size=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(color_scheme="light", viewport={"width": 1280, "height": 900},
+                                          service_workers="block")
+            context.route(lambda target: not target.startswith(url), lambda route: route.abort())
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(url + "index.html", wait_until="load")
+            page.add_style_tag(content=footer_css(title))
+            ready = page.evaluate(READY_JS)
+            if ready["broken"]:
+                raise PdfError(f"{len(ready['broken'])} image(s) did not load: {ready['broken'][:5]}")
+            if ready["untypeset"]:
+                raise PdfError(f"{len(ready['untypeset'])} formula(s) not typeset: {ready['untypeset'][:5]}")
+            if ready["closed"]:
+                raise PdfError(f"{ready['closed']} solution(s) did not open")
+            if errors:
+                raise PdfError(f"the page raised errors: {errors[:5]}")
+            titles = page.evaluate(TOC_TITLES_JS)
+            if not titles:
+                raise PdfError("the single page has no table of contents (is book/_ext/convbook_print.py loaded?)")
+            headings = page.evaluate(HEADINGS_JS)
+            # Chromium lays out a page's very first print a little
+            # differently from every later one (a page break may move): a
+            # throwaway print of one page, and the two that count agree.
+            page.pdf(**options, page_ranges="1")
+            measure = page.add_style_tag(content=MEASURE_CSS)
+            measured = page.pdf(**options, tagged=True, outline=True)
+            marks = read_outline(measured)
+            measure.evaluate("(style) => style.remove()")
+            pages = toc_pages(titles, marks)
+            # The page numbers take no more room than the empty slots did,
+            # so the layout, and so every page number, holds; checked below.
+            page.evaluate(TOC_FILL_JS, pages)
+            pdf = page.pdf(**options)
+        finally:
+            browser.close()
+    pdf = finish_pdf(pdf, retitle(marks, headings), title, author, language)
+    check_chapter_pages(pdf, titles, pages, page_total(measured))
+    return pdf, {"images": ready["images"], "chapters": dict(zip(titles, pages))}
+
+
+def page_total(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def check_chapter_pages(pdf: bytes, titles: list[str], pages: list[int], measured_total: int) -> None:
+    """The PDF has as many pages as the measuring print, and each chapter's title is on
+    the page the contents (and the bookmarks) give for it."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    if len(reader.pages) != measured_total:
+        raise PdfError(f"the PDF has {len(reader.pages)} pages, its measuring print {measured_total}")
+    moved = [f"{title!r} (page {number})" for title, number in zip(titles, pages)
+             if squash(title) not in squash(reader.pages[number - 1].extract_text())]
+    if moved:
+        raise PdfError(f"chapters not on the pages the contents give: {moved}")
+
+
+def finish_pdf(pdf: bytes, marks: list[Bookmark], title: str, author: str, language: str) -> bytes:
+    """The PDF with its bookmarks, title, author and language."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import Fit, NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    parents: list = []
+    for mark in marks:
+        del parents[mark.depth:]
+        parent = parents[-1] if parents else None
+        item = writer.add_outline_item(title=mark.title, page_number=mark.page, parent=parent,
+                                       fit=Fit.xyz(left=mark.left, top=mark.top, zoom=None))
+        parents.append(item)
+    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "scripts/build_pdf.py"})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(language)
+    # Open with the bookmarks shown.
+    writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def page_facts(single: Path) -> tuple[str, str]:
+    """The book's title and author, as the single page's title page prints them."""
+    text = (single / "index.html").read_text(encoding="utf-8")
+    found = {
+        key: re.search(rf'<p class="convbook-{key}">(.*?)</p>', text, flags=re.S)
+        for key in ("title", "author")
+    }
+    if not found["title"]:
+        raise PdfError(f"{single / 'index.html'} has no title page: is book/_ext/convbook_print.py "
+                       "in _config.yml's local_extensions?")
+    return tuple(html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else "" for m in found.values())
+
+
+def check_font(language: str) -> None:
+    """A language written in another script needs a font for it (Korean: fonts-nanum)."""
+    if language != "ko":
+        return
+    found = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True).stdout.strip()
+    if not found:
+        raise PdfError("no Korean font installed: `make pdf PDF_LANGUAGE=ko` installs Debian's fonts-nanum")
+
+
+# --- The site as a zip ------------------------------------------------------------------
+
+_FONT_PRELOAD = re.compile(r'\s*<link rel="preload" as="font"[^>]*>')
+_CSS_URL = re.compile(r'url\((["\']?)(?P<path>[^"\')]+\.svg)\1\)')
+#: Files of the published site that are not part of the offline copy.
+NOT_ZIPPED = {PDF_NAME, SITE_ZIP_NAME}
+
+
+def offline_html(text: str) -> str:
+    """A page that reads from file://: no font preloads (file:// cannot fetch them)."""
+    return _FONT_PRELOAD.sub("", text)
+
+
+def offline_css(text: str, folder: Path) -> str:
+    """A stylesheet whose small SVG images are inline (file:// refuses CSS masks)."""
+
+    def inline(match):
+        target = (folder / match["path"]).resolve()
+        if match["path"].startswith(("data:", "http:", "https:", "/")) or not target.is_file() \
+                or target.stat().st_size > 32_000:
+            return match.group(0)
+        data = base64.b64encode(target.read_bytes()).decode("ascii")
+        return f'url("data:image/svg+xml;base64,{data}")'
+
+    return _CSS_URL.sub(inline, text)
+
+
+def build_zip(site: Path, target: Path) -> int:
+    """Zip the built site for reading offline; return the number of files."""
+    if not (site / "index.html").is_file():
+        raise PdfError(f"no built site at {site}: run `make book` first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".zip.partial")
+    count = 0
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in sorted(site.rglob("*")):
+            if not path.is_file() or path.name in NOT_ZIPPED:
+                continue
+            name = f"{ZIP_FOLDER}/{path.relative_to(site).as_posix()}"
+            if path.suffix == ".html":
+                archive.writestr(name, offline_html(path.read_text(encoding="utf-8")))
+            elif path.suffix == ".css" and "_static" in path.relative_to(site).parts:
+                archive.writestr(name, offline_css(path.read_text(encoding="utf-8"), path.parent))
+            else:
+                archive.write(path, name)
+            count += 1
+    partial.replace(target)
+    return count
+
+
+# --- Main -------------------------------------------------------------------------------
+
+def pdf_path(out: Path, language: str) -> Path:
+    """``out/conv-book.pdf`` for the book's first language, ``out/<language>/conv-book.pdf`` otherwise."""
+    return out / PDF_NAME if language == build_book.LANGUAGES[0] else out / language / PDF_NAME
+
+
+def build_pdf(language: str, output: Path, out: Path, quiet: bool = True) -> tuple[Path, dict]:
+    """Build the single page for ``language`` and print it; return the PDF's path and facts."""
+    check_font(language)
+    cache = output / "_build" / ".jupyter_cache"
+    if not cache.exists():
+        print(f"note: no execution cache in {cache}: the chapters execute now", flush=True)
+    start = time.perf_counter()
+    single = build_book.build(language, output, builder="singlehtml", quiet=quiet)
+    built = time.perf_counter()
+    title, author = page_facts(single)
+    with serve(single) as server:
+        pdf, facts = print_pdf(server.url, title, author, language)
+    facts["seconds"] = {"single page": built - start, "printing": time.perf_counter() - built}
+    target = pdf_path(out, language)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pdf)
+    return target, facts
+
+
+def page_count(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(pdf).pages)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--language", choices=build_book.LANGUAGES, default=build_book.LANGUAGES[0])
+    parser.add_argument("--path-output", type=Path, default=ROOT,
+                        help="the folder whose _build holds the execution cache (default: the repository)")
+    parser.add_argument("--site", type=Path, help="the built site to zip (default: PATH_OUTPUT/_build/html)")
+    parser.add_argument("--out", type=Path, help="where to write the PDF and zip (default: PATH_OUTPUT/_build/pdf)")
+    parser.add_argument("--no-zip", action="store_true", help="only the PDF")
+    parser.add_argument("--verbose", action="store_true", help="show the single-page build's log")
+    args = parser.parse_args(argv)
+    output = args.path_output.resolve()
+    out = (args.out or output / "_build" / "pdf").resolve()
+    site = (args.site or output / "_build" / "html").resolve()
+
+    start = time.perf_counter()
+    pdf, facts = build_pdf(args.language, output, out, quiet=not args.verbose)
+    seconds = time.perf_counter() - start
+    size = pdf.stat().st_size
+    print(f"[convbook] PDF ({args.language}): {page_count(pdf)} pages, {facts['images']} images, "
+          f"{len(facts['chapters'])} chapters, {size / 1e6:.1f} MB, in {seconds:.1f} s ("
+          + ", ".join(f"{step} {time_s:.1f} s" for step, time_s in facts["seconds"].items()) + f") -> {pdf}",
+          flush=True)
+    if size > TARGET_BYTES:
+        print(f"warning: the PDF is {size / 1e6:.1f} MB, over the {TARGET_BYTES / 1e6:.0f} MB goal", flush=True)
+    if not args.no_zip:
+        start = time.perf_counter()
+        target = out / SITE_ZIP_NAME
+        count = build_zip(site, target)
+        print(f"[convbook] site zip: {count} files, {target.stat().st_size / 1e6:.1f} MB, "
+              f"in {time.perf_counter() - start:.1f} s -> {target}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
