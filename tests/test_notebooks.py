@@ -259,7 +259,8 @@ def test_korean_notebook_is_the_english_one_in_korean(site, page):
                 )
         # Links to the book go to the Korean pages.
         for url in re.findall(r"\]\((https?://[^)\s]+)\)", ko.source):
-            if url.startswith(site_url_for(UPSTREAM)):
+            # Pages (not the downloads, such as the one site zip of both languages).
+            if url.startswith(site_url_for(UPSTREAM)) and ".html" in url:
                 assert url.startswith(korean_site), f"{page}: a Korean notebook links to an English page: {url}"
     # The Korean site's download button gives this notebook.
     assert (site / KOREAN / "_sources" / f"{page}.ipynb").read_bytes() == notebook_path(site, page, KOREAN).read_bytes()

@@ -49,6 +49,7 @@ HIDDEN_TAGS = {"remove-cell"}
 #: install convbook from somewhere else than the repository (the tests do).
 INSTALL_OVERRIDE = "CONVBOOK_PIP_SOURCE"
 
+_SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 _ROLE = re.compile(r"\{(?P<name>[\w:.-]+)\}`(?P<content>[^`]*?)`")
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}(?P<arg>.*)$")
 _TARGET = re.compile(r"^\s*\([\w:.-]+\)=\s*$")
@@ -101,6 +102,13 @@ class NotebookContext:
         #: How many texts the catalog translated, and the ones it did not.
         self.translated = 0
         self.untranslated: list[str] = []
+
+    def substitution(self, text: str, name: str) -> str:
+        """A MyST ``{{ name }}``: its value from ``myst_substitutions`` (Markdown)."""
+        values = getattr(self.app.config, "myst_substitutions", None) or {}
+        if name not in values:
+            raise ValueError(f"{self.docname}: no MyST substitution {name!r} for the notebook's {text!r}")
+        return str(values[name])
 
     # -- translation ------------------------------------------------------
     def translate(self, text: str) -> str | None:
@@ -329,7 +337,8 @@ def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) 
     def flush() -> None:
         if plain:
             source = translate_blocks("\n".join(plain), ctx)
-            out.append(_ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), source).strip("\n"))
+            source = _ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), source)
+            out.append(_SUBSTITUTION.sub(lambda m: ctx.substitution(m[0], m["name"]), source).strip("\n"))
             plain.clear()
 
     i = 0
