@@ -99,6 +99,23 @@ def describe_violations(result) -> list[str]:
         for v in result["violations"]
     ]
 
+def assert_axe_offline_width_and_console(page, where: str, axe_source: str, requests, site_url: str, console) -> None:
+    """axe on the chapter's article, then on the whole page (so that a failure says whose it
+    is); no request outside the site, no sideways scrolling, no console error."""
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("axe.run({include: [['article.bd-article']]}, {resultTypes: ['violations']})")
+    violations = describe_violations(result)
+    assert not violations, f"{where}: axe violations in the chapter: {violations}"
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = describe_violations(result)
+    assert not violations, f"{where}: axe violations in the theme around the chapter: {violations}"
+    outside = [url for url in requests if not url.startswith(site_url) and not url.startswith("data:")]
+    assert not outside, f"{where}: requests outside the site: {outside}"
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"{where}: the page scrolls sideways ({widths[0]} > {widths[1]} px)"
+    assert not console.errors, f"{where}: console errors: {console.errors}"
+
+
 
 def grid_values(page) -> np.ndarray:
     size = page.evaluate("window.convPlayground.snapshot().size")
@@ -759,22 +776,8 @@ def test_axe_offline_width_and_console(browser, site_url, axe_source, viewport, 
         page.fill("#cp-w-0-0", "2")
         page.select_option("#cp-preset", "sobel_x")
         page.wait_for_timeout(600)  # let the live description settle
-        page.add_script_tag(content=axe_source)
-        # Every rule, first on the chapter's article (its prose and the
-        # playground), then on the whole page with the theme around it, so
-        # that a failure says whose it is.
         assert page.locator("article.bd-article #conv-playground").count() == 1
-        result = page.evaluate("axe.run({include: [['article.bd-article']]}, {resultTypes: ['violations']})")
-        violations = describe_violations(result)
-        assert not violations, f"{where}: axe violations in the chapter: {violations}"
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        violations = describe_violations(result)
-        assert not violations, f"{where}: axe violations in the theme around the chapter: {violations}"
-        outside = [url for url in requests if not url.startswith(site_url) and not url.startswith("data:")]
-        assert not outside, f"{where}: requests outside the site: {outside}"
-        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert widths[0] <= widths[1], f"{where}: the page scrolls sideways ({widths[0]} > {widths[1]} px)"
-        assert not console.errors, f"{where}: console errors: {console.errors}"
+        assert_axe_offline_width_and_console(page, where, axe_source, requests, site_url, console)
     finally:
         context.close()
 
@@ -985,17 +988,6 @@ def test_korean_axe_offline_width_and_console(browser, site, site_url, axe_sourc
         page.select_option("#cp-preset", "laplacian")
         page.fill("#cp-w-0-0", "2")
         page.wait_for_timeout(600)  # let the live description settle
-        page.add_script_tag(content=axe_source)
-        result = page.evaluate("axe.run({include: [['article.bd-article']]}, {resultTypes: ['violations']})")
-        violations = describe_violations(result)
-        assert not violations, f"{where}: axe violations in the chapter: {violations}"
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        violations = describe_violations(result)
-        assert not violations, f"{where}: axe violations in the theme around the chapter: {violations}"
-        outside = [url for url in requests if not url.startswith(site_url) and not url.startswith("data:")]
-        assert not outside, f"{where}: requests outside the site: {outside}"
-        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert widths[0] <= widths[1], f"{where}: the page scrolls sideways ({widths[0]} > {widths[1]} px)"
-        assert not console.errors, f"{where}: console errors: {console.errors}"
+        assert_axe_offline_width_and_console(page, where, axe_source, requests, site_url, console)
     finally:
         context.close()

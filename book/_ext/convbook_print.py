@@ -35,11 +35,12 @@ import html
 import os
 import re
 import shutil
-import struct
 from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
+
+from convbook_site import png_size  # book/_ext, beside this module
 
 #: Pixels per inch of every figure on paper (at least 150, issue 11).
 PRINT_PPI = 150
@@ -171,14 +172,8 @@ def interactive_notes(app, doctree, docname) -> None:
 # --- Pages --------------------------------------------------------------------------
 
 def _png_width(path: Path) -> int | None:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(24)
-    except OSError:
-        return None
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">I", head[16:20])[0]
+    size = png_size(path)
+    return size[0] if size else None
 
 
 _IMG_SRC = re.compile(r'<img\b([^>]*?)\bsrc="(?P<src>[^"]*?_images/(?P<name>[^"/]+\.png))"')
