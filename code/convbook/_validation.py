@@ -120,6 +120,34 @@ def as_image(image, *, name: str = "image") -> np.ndarray:
     return _as_finite_float32(array, name)
 
 
+
+def as_panels(arrays, titles, *, name: str) -> tuple[list[np.ndarray], list[str]]:
+    """Return one finite 2-D float32 array per panel, and the panels' titles.
+
+    Parameters
+    ----------
+    arrays : sequence of array_like, each shape (H_i, W_i)
+        One image per panel.
+    titles : sequence of str
+        One title per panel.
+    name : str
+        What the arrays are called in error messages (``grids``, ...).
+
+    Raises
+    ------
+    ValueError
+        For an array that :func:`as_image` refuses, no arrays, or a number
+        of titles that differs from the number of arrays.
+    """
+    images = [as_image(array, name=f"{name}[{i}]") for i, array in enumerate(arrays)]
+    titles = list(titles)
+    if not images or len(titles) != len(images):
+        raise ValueError(
+            f"{name} and titles must be non-empty and of the same length, got "
+            f"{len(images)} {name} and {len(titles)} titles"
+        )
+    return images, titles
+
 def as_filters(filters, *, name: str = "filters") -> np.ndarray:
     """Return ``filters`` as a finite float32 stack of 2-D kernels.
 

@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_filters, as_image
+from ._validation import as_filters, as_image, as_panels
 from .correlation import correlate2d_fast, correlate2d_loop, flip_kernel
 from .pooling import pool_output_shape
 
@@ -194,13 +194,7 @@ def plot_value_grids(
     """
     from .plotting import _new_figure
 
-    arrays = [as_image(g, name=f"grids[{i}]") for i, g in enumerate(grids)]
-    titles = list(titles)
-    if not arrays or len(titles) != len(arrays):
-        raise ValueError(
-            f"grids and titles must be non-empty and of the same length, got "
-            f"{len(arrays)} grids and {len(titles)} titles"
-        )
+    arrays, titles = as_panels(grids, titles, name="grids")
     for box in boxes:
         panel, top, left, height, width = box
         if not (0 <= panel < len(arrays) and 0 <= top and 0 <= left and height >= 1

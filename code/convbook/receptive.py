@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_filters, as_image, as_int
+from ._validation import as_filters, as_image, as_int, as_panels
 
 __all__ = [
     "ConvSpec",
@@ -367,13 +367,7 @@ def plot_receptive_fields(image, gradients, titles: Sequence[str], *, panel_size
     from .plotting import _new_figure
 
     image = as_image(image)
-    grads = [as_image(g, name=f"gradients[{i}]") for i, g in enumerate(gradients)]
-    titles = list(titles)
-    if not grads or len(titles) != len(grads):
-        raise ValueError(
-            f"gradients and titles must be non-empty and of the same length, got "
-            f"{len(grads)} gradients and {len(titles)} titles"
-        )
+    grads, titles = as_panels(gradients, titles, name="gradients")
     for i, g in enumerate(grads):
         if g.shape != image.shape:
             raise ValueError(f"gradients[{i}] must have the image's shape {image.shape}, got {g.shape}")
