@@ -4,7 +4,9 @@ Prints the median of several runs of:
 
 1. a clean build with fresh execution (new output folder, empty cache); the
    build executes the chapters several at a time
-   (``book/_ext/convbook_parallel_execution.py``);
+   (``book/_ext/convbook_parallel_execution.py``); then the same for the
+   whole site, English and Korean, as ``make book`` builds it (the Korean
+   Sphinx run beside the English one, from the same execution cache);
 2. a rebuild with nothing changed (same folder, warm cache);
 3. executing every chapter's code alone, one after another, without Sphinx:
    the serial sum that the parallel clean build is compared with, as a
@@ -53,6 +55,14 @@ def build(output: Path) -> float:
          "-n", "-W", "--keep-going", "-q"],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )
+    return time.perf_counter() - start
+
+
+def build_site(output: Path) -> float:
+    """``scripts/build_book.py`` (what ``make book`` runs): both languages, seconds."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(output), "--quiet"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -141,6 +151,9 @@ def main() -> None:
         clean_dirs = iter(tmp / f"clean-{i}" for i in range(runs))
         print("Clean build, fresh execution:", flush=True)
         clean = median_of(runs, "clean build", lambda: build(next(clean_dirs)))
+        site_dirs = iter(tmp / f"site-{i}" for i in range(runs))
+        print("Clean site build, English and Korean (make book):", flush=True)
+        clean_site = median_of(runs, "clean site build", lambda: build_site(next(site_dirs)))
         print("Rebuild, nothing changed:", flush=True)
         warm = tmp / "clean-0"
         rebuild = median_of(runs, "no-change rebuild", lambda: build(warm))
@@ -173,6 +186,7 @@ def main() -> None:
     print()
     print(f"{'measurement':<34}{'median':>10}{'target':>10}")
     print(f"{'clean build (fresh execution)':<34}{clean:>9.1f}s{TARGET_CLEAN_S:>9.0f}s")
+    print(f"{'clean site, en + ko (make book)':<34}{clean_site:>9.1f}s{TARGET_CLEAN_S:>9.0f}s")
     print(f"{'no-change rebuild':<34}{rebuild:>9.1f}s{TARGET_REBUILD_S:>9.0f}s")
     print(f"{'chapters executed one by one':<34}{execute:>9.1f}s{'':>10}")
     print(f"{'clean build / serial execution':<34}{clean / execute:>10.2f}{TARGET_RATIO:>10.1f}")

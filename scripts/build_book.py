@@ -18,9 +18,11 @@ chapters' code runs once: the Korean build takes seconds.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,6 +64,33 @@ def derived_config(language: str, cache: Path, extra: dict | None = None) -> dic
     return config
 
 
+def _command(language: str, output: Path, builder: str = "html", flags: list[str] | None = None,
+             extra: dict | None = None) -> tuple[list[str], Path]:
+    """The ``jupyter-book build`` command of one language and its output folder.
+
+    English HTML builds into ``output/_build``; another language into
+    ``output/_build/<language>/_build`` and another builder into
+    ``output/_build/<language>-<builder>/_build``, reading English's
+    execution cache (through a derived config written here).
+    """
+    flags = STRICT if flags is None else flags
+    builder_args = ["--builder", builder] if builder in {"html", "singlehtml", "latex", "pdfhtml", "linkcheck", "dirhtml"} \
+        else ["--builder", "custom", "--custom-builder", builder]
+    if language == LANGUAGES[0] and builder == "html" and not extra:
+        command = [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(output), *builder_args, *flags]
+        return command, output / "_build" / builder
+    # Every other build has a folder of its own (Sphinx keeps one doctree
+    # folder per builder kind) and reads the English execution cache.
+    work = output / "_build" / (language if builder == "html" else f"{language}-{builder}")
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "_config.yml"
+    derived = derived_config(language, output / "_build" / ".jupyter_cache", extra)
+    config.write_text(yaml.safe_dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    command = [str(JUPYTER_BOOK), "build", str(ROOT), "--config", str(config), "--path-output", str(work),
+               *builder_args, *flags]
+    return command, work / "_build" / builder
+
+
 def _run(command: list[str], quiet: bool) -> None:
     if not quiet:
         print("+", " ".join(command), flush=True)
@@ -79,40 +108,79 @@ def build(language: str, output: Path, builder: str = "html", flags: list[str] |
     ``output/_build/<language>-<builder>/_build``, reading English's
     execution cache.
     """
-    flags = STRICT if flags is None else flags
-    builder_args = ["--builder", builder] if builder in {"html", "singlehtml", "latex", "pdfhtml", "linkcheck", "dirhtml"} \
-        else ["--builder", "custom", "--custom-builder", builder]
-    if language == LANGUAGES[0] and builder == "html" and not extra:
-        command = [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(output), *builder_args, *flags]
-        _run(command, quiet)
-        return output / "_build" / builder
-    # Every other build has a folder of its own (Sphinx keeps one doctree
-    # folder per builder kind) and reads the English execution cache.
-    work = output / "_build" / (language if builder == "html" else f"{language}-{builder}")
-    work.mkdir(parents=True, exist_ok=True)
-    config = work / "_config.yml"
-    derived = derived_config(language, output / "_build" / ".jupyter_cache", extra)
-    config.write_text(yaml.safe_dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    command = [str(JUPYTER_BOOK), "build", str(ROOT), "--config", str(config), "--path-output", str(work),
-               *builder_args, *flags]
+    command, built = _command(language, output, builder, flags, extra)
     _run(command, quiet)
-    return work / "_build" / builder
+    return built
 
 
 def build_site(output: Path, languages: tuple[str, ...] = LANGUAGES, quiet: bool = False) -> Path:
-    """Build the HTML site: the source language at the root, the others under ``<language>/``."""
+    """Build the HTML site: the source language at the root, the others under ``<language>/``.
+
+    With English and other languages, the translations build *beside*
+    English's Sphinx run, not after it (issue 10: Sphinx reads and writes on
+    one core, and a 2-core machine has two). They start once English has
+    filled the execution cache (``book/_ext/convbook_parallel_execution.py``
+    touches :envvar:`CONVBOOK_CACHE_READY` then), so nothing executes twice.
+    English's output is shown as it comes; each translation's after it.
+    """
     site = output / "_build" / "html"
-    for language in languages:
-        start = time.perf_counter()
-        built = build(language, output, quiet=quiet)
-        if language != LANGUAGES[0]:
-            target = site / language
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(built, target)
-        print(f"[convbook] {language}: built in {time.perf_counter() - start:.1f} s -> "
-              f"{site if language == LANGUAGES[0] else site / language}", flush=True)
+    start = time.perf_counter()
+    source, others = languages[0], languages[1:]
+    if source != LANGUAGES[0] or not others:
+        for language in languages:
+            build(language, output, quiet=quiet)
+            _place(language, output, site, start)
+        return site
+    (output / "_build").mkdir(parents=True, exist_ok=True)
+    ready = output / "_build" / ".convbook-cache-ready"
+    ready.unlink(missing_ok=True)
+    english_command, _ = _command(source, output, "html")
+    if not quiet:
+        print("+", " ".join(english_command), flush=True)
+    english = subprocess.Popen(english_command, cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None,
+                               env=dict(os.environ, CONVBOOK_CACHE_READY=str(ready)))
+    while english.poll() is None and not ready.exists():
+        time.sleep(0.2)
+    translations = []
+    if english.returncode is None or english.returncode == 0:
+        for language in others:
+            command, _ = _command(language, output, "html")
+            log = tempfile.TemporaryFile(mode="w+")
+            translations.append((language, command, log, subprocess.Popen(
+                command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)))
+    english.wait()
+    failed = [] if english.returncode == 0 else [f"exit {english.returncode}: {' '.join(english_command)}"]
+    if not failed:
+        _place(source, output, site, start)
+    for language, command, log, process in translations:
+        process.wait()
+        log.seek(0)
+        text = log.read()
+        log.close()
+        if not quiet:
+            print("+", " ".join(command), flush=True)
+            print(text, end="", flush=True)
+        elif process.returncode != 0:
+            print(text[-6000:], end="", file=sys.stderr, flush=True)
+        if process.returncode != 0:
+            failed.append(f"exit {process.returncode}: {' '.join(command)}")
+        elif not failed:
+            _place(language, output, site, start)
+    ready.unlink(missing_ok=True)
+    if failed:
+        raise SystemExit("build failed (" + "; ".join(failed) + ")")
     return site
+
+
+def _place(language: str, output: Path, site: Path, start: float) -> None:
+    """Put a translation's pages under ``<site>/<language>/``; report the time so far."""
+    if language != LANGUAGES[0]:
+        target = site / language
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(output / "_build" / language / "_build" / "html", target)
+    print(f"[convbook] {language}: built {time.perf_counter() - start:.1f} s after the start -> "
+          f"{site if language == LANGUAGES[0] else site / language}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

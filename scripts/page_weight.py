@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import gzip
 import sys
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -85,11 +86,59 @@ def page_weight(urls, site: Path, base_url: str) -> tuple[int, list[tuple[int, s
     return sum(files.values()), ranked
 
 
-def settle_first_view(page) -> None:
+class NetworkWatch:
+    """The requests a page has in flight, watched from before it loads.
+
+    :meth:`wait_until_quiet` is Playwright's ``networkidle`` (no request for
+    500 ms) made exact and short: it waits until every request the page made
+    has finished and none has started for :attr:`QUIET_MS`. Attach it before
+    ``goto``, so that no request escapes it.
+    """
+
+    #: How long the network must stay quiet, after two animation frames (in
+    #: which the browser starts the lazy figures near the screen).
+    QUIET_MS = 150
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.in_flight: set = set()
+        self.last_change = time.monotonic()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, request) -> None:
+        self.in_flight.add(request)
+        self.last_change = time.monotonic()
+
+    def _ended(self, request) -> None:
+        self.in_flight.discard(request)
+        self.last_change = time.monotonic()
+
+    def wait_until_quiet(self, timeout_s: float = 30.0) -> None:
+        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        deadline = time.monotonic() + timeout_s
+        while self.in_flight or time.monotonic() - self.last_change < self.QUIET_MS / 1000:
+            if time.monotonic() > deadline:
+                pending = ", ".join(sorted(request.url for request in self.in_flight)[:5])
+                raise TimeoutError(f"the network never went quiet in {timeout_s:.0f} s (in flight: {pending})")
+            self.page.wait_for_timeout(25)
+
+
+def _wait_for_the_network(page, watch: NetworkWatch | None) -> None:
+    if watch is None:
+        page.wait_for_load_state("networkidle")
+    else:
+        watch.wait_until_quiet()
+
+
+def settle_first_view(page, watch: NetworkWatch | None = None) -> None:
     """Wait until the page as first shown has loaded: fonts, visible figures, the network quiet.
 
     Nothing is scrolled and lazy figures stay lazy: the browser fetches the
-    ones near the screen, as it would for a reader.
+    ones near the screen, as it would for a reader. With a ``watch``
+    attached before the page loaded, the network counts as quiet after
+    150 ms without a request instead of Playwright's 500 ms.
     """
     page.evaluate(
         """async () => {
@@ -98,20 +147,24 @@ def settle_first_view(page) -> None:
             await Promise.all(eager.map(img => img.decode().catch(() => null)));
         }"""
     )
-    page.wait_for_load_state("networkidle")
+    _wait_for_the_network(page, watch)
 
 
-def settle(page) -> None:
-    """Wait for fonts and every figure, the lazy ones too (as if the reader scrolled to the end)."""
+def settle(page, watch: NetworkWatch | None = None) -> None:
+    """Wait for fonts, every figure, the lazy ones too (as if the reader scrolled to the end), and transitions."""
     page.evaluate(
         """async () => {
             await document.fonts.ready;
             // Lazy images load now too: they are part of the page's weight.
             document.querySelectorAll('img[loading="lazy"]').forEach(img => { img.loading = 'eager'; });
             await Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null)));
+            // CSS transitions under way (the theme fades colours in) end first.
+            const finite = document.getAnimations().filter(a => a.effect &&
+                a.effect.getComputedTiming().endTime !== Infinity);
+            await Promise.all(finite.map(a => a.finished.catch(() => null)));
         }"""
     )
-    page.wait_for_load_state("networkidle")
+    _wait_for_the_network(page, watch)
 
 
 def record_page_requests(context, url: str, first_view: bool = False) -> list[str]:
@@ -122,10 +175,11 @@ def record_page_requests(context, url: str, first_view: bool = False) -> list[st
     page = context.new_page()
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
+    watch = NetworkWatch(page)
     page.goto(url, wait_until="load")
-    settle_first_view(page)
+    settle_first_view(page, watch)
     if not first_view:
-        settle(page)
+        settle(page, watch)
     page.close()
     return list(urls)
 

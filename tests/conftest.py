@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +30,14 @@ def lesson_filters() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
+def site(request, tmp_path_factory) -> Path:
     """Build the whole book once per test run, from scratch, strictly, in every language.
 
     The build goes into a fresh folder, so nothing comes from the execution
     cache: a changed ``code/`` is always seen. Set ``CONVBOOK_SITE`` to an
     already built ``_build/html`` folder to reuse it while iterating on tests.
+    Once it is built, the slow work that only reads it (:func:`after_the_build`)
+    starts in the background.
 
     Returns
     -------
@@ -42,22 +46,78 @@ def site(tmp_path_factory) -> Path:
     """
     reuse = os.environ.get("CONVBOOK_SITE")
     if reuse:
-        return Path(reuse).resolve()
-    output = tmp_path_factory.mktemp("book")
-    # English, then Korean under html/ko/ from English's execution cache,
-    # exactly as `make book` does (scripts/build_book.py).
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(output)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    log = output / "build.log"
-    log.write_text(result.stdout + result.stderr)
-    if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
-        pytest.fail(f"strict book build failed (exit {result.returncode}); log tail:\n{tail}")
-    return output / "_build" / "html"
+        html = Path(reuse).resolve()
+    else:
+        output = tmp_path_factory.mktemp("book")
+        # English, then Korean under html/ko/ from English's execution cache,
+        # exactly as `make book` does (scripts/build_book.py).
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(output)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        log = output / "build.log"
+        log.write_text(result.stdout + result.stderr)
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
+            pytest.fail(f"strict book build failed (exit {result.returncode}); log tail:\n{tail}")
+        html = output / "_build" / "html"
+    wanted = request.config.stash.get(_WANTED, set())
+    _start_in_background([name for name in _AFTER_THE_BUILD if name in wanted], html, tmp_path_factory)
+    return html
+
+
+# --- Slow work on the built site, started as soon as it exists (issue 10) ----
+#
+# LinkChecker, the PDF, the fork's build and the gettext extraction each read
+# the built site and wait on one program that mostly uses one core, while the
+# tests before theirs keep the other core busy or wait on a browser. So each
+# starts in a thread of its own as soon as the site is built (only when a
+# selected test needs it), and its fixture collects the result, or runs it
+# there and then when it never started. Each writes only into its own folder.
+
+#: Work registered with :func:`after_the_build`: fixture name -> function(site, tmp_path_factory).
+_AFTER_THE_BUILD: dict[str, Callable] = {}
+_STARTED: dict[str, Future] = {}
+_WANTED = pytest.StashKey[set]()
+
+
+def after_the_build(fixture: str) -> Callable:
+    """Register ``function(site, tmp_path_factory)`` as the slow part of ``fixture``.
+
+    The fixture gets its result from :func:`result_of_work_on_the_site`.
+    """
+    def register(function: Callable) -> Callable:
+        _AFTER_THE_BUILD[fixture] = function
+        return function
+
+    return register
+
+
+def _start_in_background(names: list[str], site: Path, tmp_path_factory) -> None:
+    names = [name for name in names if name not in _STARTED]
+    if not names:
+        return
+    pool = ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="after-the-build")
+    for name in names:
+        _STARTED[name] = pool.submit(_AFTER_THE_BUILD[name], site, tmp_path_factory)
+    pool.shutdown(wait=False)
+
+
+def result_of_work_on_the_site(fixture: str, site: Path, tmp_path_factory):
+    """The result of the work registered for ``fixture``: waited for, or done now."""
+    future = _STARTED.pop(fixture, None)
+    if future is not None:
+        return future.result()
+    return _AFTER_THE_BUILD[fixture](site, tmp_path_factory)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Remember which background work the selected tests need."""
+    used = set().union(*(item.fixturenames for item in items)) if items else set()
+    config.stash[_WANTED] = used
 
 
 # --- Serving the site and driving a browser --------------------------------

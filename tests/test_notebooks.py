@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
+from conftest import after_the_build, result_of_work_on_the_site  # noqa: E402
 from assemble_notebooks_branch import assemble  # noqa: E402
 from convbook_repository import launch_urls, repository_parts, site_url_for  # noqa: E402
 from test_visible_code import CHAPTERS  # noqa: E402
@@ -316,6 +317,11 @@ def test_the_repository_url_is_written_once():
 
 @pytest.fixture(scope="module")
 def fork_site(site, tmp_path_factory) -> Path:
+    return result_of_work_on_the_site("fork_site", site, tmp_path_factory)
+
+
+@after_the_build("fork_site")
+def build_fork(site: Path, tmp_path_factory) -> Path:
     """The book built as a fork with only ``repository.url`` changed.
 
     It starts from a copy of the test run's build folder, so every notebook
@@ -426,6 +432,10 @@ def test_every_notebook_runs_after_its_install_cell(site, bare_kernel, monkeypat
     monkeypatch.setenv("CONVBOOK_PIP_SOURCE", str(ROOT))
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # Two kernels at a time, one thread each (as the book's build runs them):
+    # PyTorch's own threads would only compete for the same cores.
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.setenv(variable, "1")
     pages = list(CHAPTERS)
     # The first notebook installs convbook; the others then find it.
     first_dir = tmp_path / "first"

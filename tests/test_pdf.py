@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import after_the_build, result_of_work_on_the_site
 from site_tools import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +81,12 @@ def run(*command: str) -> str:
 @pytest.fixture(scope="session")
 def offline(site, tmp_path_factory) -> dict:
     """``scripts/build_pdf.py`` run on a copy of the test run's build folder."""
+    return result_of_work_on_the_site("offline", site, tmp_path_factory)
+
+
+@after_the_build("offline")
+def build_offline_edition(site: Path, tmp_path_factory) -> dict:
+    """Run ``scripts/build_pdf.py`` (started as soon as the site is built)."""
     output = tmp_path_factory.mktemp("pdf")
     shutil.copytree(site.parent, output / "_build", symlinks=True)
     result = subprocess.run(

@@ -3,9 +3,11 @@
 Every page in ``_toc.yml`` is opened once in each of four combinations --
 phone (390x844) and desktop (1280x900), light and dark colour scheme -- from
 a server on 127.0.0.1 under ``/conv-book/``, the way GitHub Pages serves a
-project site. One browser, one context per combination; each visit records
-what the page did (responses, console, requests -- those before any
-scrolling apart --, images, layout, its math, axe-core's findings) and saves a full-page screenshot to ``_build/screenshots/``. The
+project site. Two browsers at once, one context per combination; each
+visit records what the page did (responses, console, requests -- those
+before any scrolling apart --, images, layout, its math, axe-core's
+findings) and saves a screenshot to ``_build/screenshots/`` (the whole page
+on a phone, the first screen on a desktop). The
 tests below then check those records, each failure naming the page, the
 viewport and theme, and the problem.
 
@@ -32,12 +34,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import after_the_build, result_of_work_on_the_site
 from site_tools import CHROMIUM, CHROMIUM_ARGS, page_slug, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from page_weight import (  # noqa: E402
-    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, page_weight, settle, settle_first_view, url_to_file,
+    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, NetworkWatch, page_weight, settle, settle_first_view, url_to_file,
 )
 
 pytestmark = pytest.mark.book
@@ -107,6 +110,9 @@ class Visit:
     def name(self) -> str:
         return where(self.page, self.viewport, self.theme)
 
+
+#: What a page is once every section has been near the screen.
+RENDER_EVERY_SECTION_CSS = ".bd-article section { content-visibility: visible !important; }"
 
 PAGE_FACTS_JS = """() => {
     const root = document.documentElement;
@@ -198,12 +204,17 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
             record.bad_responses.append(f"{response.url} answered HTTP {response.status}")
 
     tab.on("response", on_response)
+    watch = NetworkWatch(tab)
     try:
         response = tab.goto(record.url, wait_until="load")
         record.status = response.status if response else None
-        settle_first_view(tab)
+        settle_first_view(tab, watch)
         record.first_view = list(record.requests)
-        settle(tab)
+        settle(tab, watch)
+        # Every section rendered, as it is once the reader has scrolled to it
+        # (convbook.css skips the layout of those far from the screen): the
+        # measurements, the screenshot and axe then see the whole page.
+        tab.add_style_tag(content=RENDER_EVERY_SECTION_CSS)
         facts = tab.evaluate(PAGE_FACTS_JS)
         record.theme_shown = facts["theme"]
         record.icon = facts["icon"]
@@ -211,9 +222,10 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
         record.images = facts["images"]
         record.layout = facts["layout"]
         # JPEG: for a person to look at, and several times faster to encode
-        # than a full-page PNG.
-        tab.screenshot(path=SCREENSHOTS / f"{page_slug(page)}--{viewport}-{theme}.jpg", full_page=True,
-                       type="jpeg", quality=70)
+        # than a full-page PNG. The whole page on a phone; on a desktop the
+        # first screen (a full 1280-px-wide page is 30-40 megapixels to draw).
+        tab.screenshot(path=SCREENSHOTS / f"{page_slug(page)}--{viewport}-{theme}.jpg",
+                       full_page=viewport == "phone", type="jpeg", quality=70)
         tab.add_script_tag(content=axe_source)
         record.axe = tab.evaluate(AXE_JS)
     except Exception as error:  # recorded, reported by test_page_loads
@@ -530,6 +542,51 @@ def test_search_for_relu_lists_the_activation_chapter(browser, site_url):
     )
 
 
+# --- Long pages on a phone ---------------------------------------------------------
+
+#: For each top-level section of the article: are its contents rendered (a
+#: section that content-visibility skips keeps its box, its contents have
+#: none), and where is it.
+SECTIONS_RENDERED_JS = """() => Array.from(document.querySelectorAll('.bd-article > section > section')).map(s => ({
+    id: s.id, rendered: s.firstElementChild.checkVisibility({contentVisibilityAuto: true}),
+    top: s.getBoundingClientRect().top, height: s.getBoundingClientRect().height,
+}))"""
+
+
+def test_a_long_page_renders_only_the_sections_near_the_screen(browser, site_url):
+    """A phone lays out the sections near the screen, the others once the reader gets there (issue 10)."""
+    longest = max(PAGES, key=lambda page: (ROOT / f"{page}.md").stat().st_size)
+    context = browser.new_context(viewport=VIEWPORTS["phone"], device_scale_factor=1, service_workers="block")
+    context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
+    tab = context.new_page()
+    try:
+        tab.goto(f"{site_url}{longest}.html", wait_until="load")
+        tab.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        before = tab.evaluate(SECTIONS_RENDERED_JS)
+        last = before[-1]["id"]
+        # As a reader scrolls down: sections drawn on the way take their real
+        # height, so the last one moves until the page stops growing.
+        for _ in range(20):
+            tab.evaluate(f"""() => new Promise(done => {{
+                document.getElementById({last!r}).scrollIntoView();
+                requestAnimationFrame(() => requestAnimationFrame(done));
+            }})""")
+            after = {section["id"]: section for section in tab.evaluate(SECTIONS_RENDERED_JS)}
+            if 0 <= after[last]["top"] < VIEWPORTS["phone"]["height"]:
+                break
+    finally:
+        context.close()
+    assert len(before) >= 5, f"{longest}.html has only {len(before)} sections: not a long page"
+    on_screen = [s["id"] for s in before if s["top"] < VIEWPORTS["phone"]["height"]]
+    far_away = [s for s in before if s["top"] > 3 * VIEWPORTS["phone"]["height"]]
+    assert all(s["rendered"] for s in before if s["id"] in on_screen), (
+        f"{longest}.html [phone]: a section on the first screen is not rendered: {before}")
+    assert far_away and not any(s["rendered"] for s in far_away), (
+        f"{longest}.html [phone]: sections far below the screen are laid out at load: {far_away}")
+    assert after[last]["rendered"] and 0 <= after[last]["top"] < VIEWPORTS["phone"]["height"], (
+        f"{longest}.html [phone]: the last section, scrolled to, is not rendered on the screen: {after[last]}")
+
+
 # --- Links and HTML -------------------------------------------------------------------
 
 LINKCHECKER_CONFIG = """\
@@ -538,22 +595,29 @@ checkextern=0
 [AnchorCheck]
 """
 
-# LinkChecker drops root privileges to `nobody`, who cannot read pytest's
-# private temporary folders; the tests run it in-process without that step.
-RUN_LINKCHECKER = (
-    "import sys, linkcheck.command.linkchecker as lc; "
-    "lc.drop_privileges = lambda: None; sys.argv[0] = 'linkchecker'; sys.exit(lc.linkchecker())"
-)
+#: LinkChecker without its drop to `nobody`'s privileges, and faster on deep pages.
+RUN_LINKCHECKER = ROOT / "tests" / "run_linkchecker.py"
 
 
-def test_links_and_anchors_resolve(site, tmp_path):
-    config = tmp_path / "linkcheckerrc"
+@after_the_build("linkchecker_run")
+def run_linkchecker(site: Path, tmp_path_factory) -> subprocess.CompletedProcess:
+    """LinkChecker over the whole site (both languages), its CSV report on stdout."""
+    config = tmp_path_factory.mktemp("linkchecker") / "linkcheckerrc"
     config.write_text(LINKCHECKER_CONFIG)
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_LINKCHECKER, "-f", str(config), "--no-status", "-v",
+    return subprocess.run(
+        [sys.executable, str(RUN_LINKCHECKER), "-f", str(config), "--no-status", "-v",
          "-o", "csv", "-t", "2", (site / "index.html").as_uri()],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=900,
     )
+
+
+@pytest.fixture(scope="module")
+def linkchecker_run(site, tmp_path_factory) -> subprocess.CompletedProcess:
+    return result_of_work_on_the_site("linkchecker_run", site, tmp_path_factory)
+
+
+def test_links_and_anchors_resolve(site, linkchecker_run):
+    result = linkchecker_run
     # Comments start with "# "; a row for a same-page link starts with "#id".
     lines = result.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("urlname;")), len(lines))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -32,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 import polib
 import pytest
 
+from conftest import after_the_build, result_of_work_on_the_site
 from site_tools import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,12 +73,19 @@ def test_the_checker_catches_a_changed_glue_key_math_and_role_target():
 
 
 @pytest.fixture(scope="module")
-def extracted(site) -> dict[str, set[str]]:
+def extracted(site, tmp_path_factory) -> dict[str, set[str]]:
+    return result_of_work_on_the_site("extracted", site, tmp_path_factory)
+
+
+@after_the_build("extracted")
+def extract_messages(site: Path, tmp_path_factory) -> dict[str, set[str]]:
     """The messages of the English as it is now: Sphinx's gettext builder.
 
-    It reads the test run's execution cache, so no chapter executes again.
+    It reads a copy of the test run's execution cache, so no chapter
+    executes again (and the cache it reads changes under no other reader).
     """
-    build = site.parent.parent
+    build = tmp_path_factory.mktemp("gettext")
+    shutil.copytree(site.parent / ".jupyter_cache", build / "_build" / ".jupyter_cache")
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(build),
          "--language", "en", "--builder", "gettext", "--quiet"],

@@ -17,7 +17,9 @@ always, so a failing cell still fails the strict build with its traceback.
 
 Only active with ``execute_notebooks: cache`` (``nb_execution_mode``).
 ``CONVBOOK_EXECUTION_WORKERS`` sets the number of kernels at a time
-(default: the number of CPU cores, at least 2).
+(default: the number of CPU cores, at least 2). When
+``CONVBOOK_CACHE_READY`` names a file, it is touched once the cache is
+filled (``scripts/build_book.py`` then starts the translations' builds).
 """
 
 from __future__ import annotations
@@ -63,6 +65,17 @@ def _execute(path: Path, timeout: int, allow_errors: bool):
 
 
 def execute_uncached(app, env, docnames) -> None:
+    try:
+        _execute_uncached(app, env, docnames)
+    finally:
+        # scripts/build_book.py starts the translations' builds on this signal:
+        # from now on they find every page in the cache.
+        ready = os.environ.get("CONVBOOK_CACHE_READY")
+        if ready:
+            Path(ready).touch()
+
+
+def _execute_uncached(app, env, docnames) -> None:
     # MyST-NB's resolved settings (it fills in the cache path at builder-inited).
     config = getattr(env, "mystnb_config", None)
     if config is None or config.execution_mode != "cache" or not docnames:

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
 import struct
@@ -328,7 +329,7 @@ def optimise_images(app, exception):
     images = Path(app.outdir) / "_images"
     if not images.is_dir():
         return
-    cache = Path(app.doctreedir).parent / "convbook-png-cache"
+    cache = _png_cache(app)
     cache.mkdir(parents=True, exist_ok=True)
     for png in images.glob("*.png"):
         data = png.read_bytes()
@@ -337,10 +338,30 @@ def optimise_images(app, exception):
         if not cached.exists():
             smaller = optimise_png(data)
             # Remember both the original and the result as already optimal.
-            cached.write_bytes(smaller)
-            (cache / f"{hashlib.sha256(smaller).hexdigest()}.png").write_bytes(smaller)
+            _write_atomically(cached, smaller)
+            _write_atomically(cache / f"{hashlib.sha256(smaller).hexdigest()}.png", smaller)
         if cached.stat().st_size < len(data):
             shutil.copyfile(cached, png)
+
+
+def _png_cache(app) -> Path:
+    """One folder of optimised PNGs for every build that shares an execution cache.
+
+    The Korean, PDF and fork builds read English's execution cache and draw
+    the same figures, so they find them already optimised beside it.
+    """
+    config = getattr(app.env, "mystnb_config", None)
+    execution_cache = getattr(config, "execution_cache_path", "") if config is not None else ""
+    if execution_cache:
+        return Path(execution_cache).parent / "convbook-png-cache"
+    return Path(app.doctreedir).parent / "convbook-png-cache"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` so that a build reading ``path`` at the same time sees all of it or nothing."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 # --- Icons: the Font Awesome subset ---------------------------------------------------
