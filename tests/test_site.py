@@ -103,6 +103,8 @@ class Visit:
     #: What the page requested before anything scrolled (issue 10).
     first_view: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
+    #: Each top-level section: id, height, and its stand-in height before it is drawn.
+    sections: list[dict] = field(default_factory=list)
     layout: dict = field(default_factory=dict)
     axe: list[dict] = field(default_factory=list)
 
@@ -170,8 +172,15 @@ PAGE_FACTS_JS = """() => {
     if (tex) math.push('TeX left in the text: ' + Array.from(new Set(tex)).join(' '));
     for (const name of ['MathJax', 'katex', 'renderMathInElement'])
         if (window[name] !== undefined) math.push(`a math-typesetting script runs on the page (window.${name})`);
+    // Each top-level section's height (every section rendered) and the
+    // height it stands in with before it is first drawn (convbook.css).
+    const sections = Array.from(article.querySelectorAll(':scope > section > section')).map(s => ({
+        id: s.id, height: s.getBoundingClientRect().height,
+        placeholder: getComputedStyle(s).containIntrinsicHeight,
+    }));
     return {
         math,
+        sections,
         icon: icon ? icon.href : null,
         theme: root.dataset.theme,
         layout: {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), clientWidth: width, wide},
@@ -219,6 +228,7 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
         record.theme_shown = facts["theme"]
         record.icon = facts["icon"]
         record.math = facts["math"]
+        record.sections = facts["sections"]
         record.images = facts["images"]
         record.layout = facts["layout"]
         # JPEG: for a person to look at, and several times faster to encode
@@ -363,6 +373,28 @@ def test_axe_finds_no_violations(visits, page, viewport, theme):
                      f"-- {violation['count']} element(s)")
         lines.extend(f"    {node}" for node in violation["nodes"])
     fail_if(lines, f"{record.name}: axe-core {AXE_VERSION} violations:")
+
+
+@combos()
+def test_every_section_fits_the_place_it_is_given_before_it_is_drawn(visits, page, viewport, theme):
+    """A section is no taller than its stand-in (convbook.css): nothing of it lies over the next one.
+
+    The contents of a section that content-visibility skips still get
+    positions when a script asks for them; past a shorter stand-in they
+    overlap the next section, and accessibility checkers (Lighthouse's axe)
+    then measured a link's contrast against a box further down.
+    """
+    record = visits[page, viewport, theme]
+    assert record.layout, f"{record.name}: not measured: {record.load_error}"
+    too_tall = []
+    for section in record.sections:
+        match = re.fullmatch(r"auto (\d+(?:\.\d+)?)px", section["placeholder"] or "")
+        if not match:
+            too_tall.append(f"#{section['id']}: no 'auto <height>px' stand-in ({section['placeholder']!r})")
+        elif section["height"] > float(match.group(1)):
+            too_tall.append(f"#{section['id']}: {section['height']:.0f}px tall, stand-in {match.group(1)}px")
+    assert not too_tall, (f"{record.name}: sections taller than their contain-intrinsic-size in "
+                          f"book/_static/convbook.css (raise it): {too_tall}")
 
 
 @pytest.mark.parametrize("page, theme", [(page, theme) for page, viewport, theme in VISITS if viewport == "phone"])

@@ -53,8 +53,9 @@ What it does:
   page with two exercises repeats an id: invalid HTML. Each gets a number.
 * **Optimised figure PNGs.** Every PNG in ``_images`` is re-encoded without
   loss: gray when all its pixels are gray, a palette when it has at most 256
-  colours, and with zlib's best compression. Results are cached by content,
-  so a rebuild costs nothing.
+  colours, then by oxipng (PyPI ``pyoxipng``), which tries PNG's row
+  filters and compresses with libdeflate: about a sixth smaller than zlib's
+  best. Results are cached by content, so a rebuild costs nothing.
 """
 
 from __future__ import annotations
@@ -295,8 +296,26 @@ def unique_exercise_ids(app, doctree, docname):
 
 # --- PNG optimisation ---------------------------------------------------------
 
+#: oxipng's optimisation level: 2 is its default; 4 tries more filters for
+#: about 1 % more at five times the time.
+OXIPNG_LEVEL = 2
+
+
 def optimise_png(data: bytes) -> bytes:
-    """The same picture, losslessly re-encoded as small as Pillow can."""
+    """The same picture, losslessly re-encoded as small as Pillow and oxipng make it.
+
+    Parameters
+    ----------
+    data : bytes
+        A PNG file.
+
+    Returns
+    -------
+    bytes
+        A PNG file with the same pixels (and resolution), or ``data`` itself
+        when nothing smaller was found.
+    """
+    import oxipng
     from PIL import Image
 
     image = Image.open(io.BytesIO(data))
@@ -310,16 +329,19 @@ def optimise_png(data: bytes) -> bytes:
         if red.tobytes() == green.tobytes() == blue.tobytes():
             image = red
         elif image.getcolors(256) is not None:
-            image = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+            palette = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
             # quantize is exact when there are at most 256 colours; check it.
-            if image.convert("RGB").tobytes() != Image.open(io.BytesIO(data)).convert("RGB").tobytes():
-                return data
+            if palette.convert("RGB").tobytes() == image.tobytes():
+                palette.info = image.info
+                image = palette
     out = io.BytesIO()
     save = {"optimize": True}
     if "dpi" in image.info:
         save["dpi"] = image.info["dpi"]
     image.save(out, format="PNG", **save)
-    result = out.getvalue()
+    # "safe" keeps the chunks that change how the picture shows, pHYs (its
+    # resolution, which the PDF prints by) among them.
+    result = oxipng.optimize_from_memory(out.getvalue(), level=OXIPNG_LEVEL, strip=oxipng.StripChunks.safe())
     return result if len(result) < len(data) else data
 
 
