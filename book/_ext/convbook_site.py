@@ -52,10 +52,10 @@ What it does:
   ``exercise-content`` (and of every solution ``solution-content``), so a
   page with two exercises repeats an id: invalid HTML. Each gets a number.
 * **Optimised figure PNGs.** Every PNG in ``_images`` is re-encoded without
-  loss: gray when all its pixels are gray, a palette when it has at most 256
-  colours, then by oxipng (PyPI ``pyoxipng``), which tries PNG's row
-  filters and compresses with libdeflate: about a sixth smaller than zlib's
-  best. Results are cached by content, so a rebuild costs nothing.
+  loss by oxipng (PyPI ``pyoxipng``): gray when all its pixels are gray, a
+  palette when it has at most 256 colours, PNG's row filters tried, and
+  libdeflate's compression, about a sixth smaller than zlib's best. Results
+  are cached by content, so a rebuild costs nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ import os
 import re
 import shutil
 import struct
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -302,7 +303,11 @@ OXIPNG_LEVEL = 2
 
 
 def optimise_png(data: bytes) -> bytes:
-    """The same picture, losslessly re-encoded as small as Pillow and oxipng make it.
+    """The same picture, losslessly re-encoded as small as oxipng makes it.
+
+    oxipng reduces the picture first where no pixel changes (an opaque alpha
+    channel dropped, gray or a palette where the colours allow), then tries
+    PNG's row filters and compresses with libdeflate.
 
     Parameters
     ----------
@@ -316,32 +321,10 @@ def optimise_png(data: bytes) -> bytes:
         when nothing smaller was found.
     """
     import oxipng
-    from PIL import Image
 
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    if image.mode in ("RGBA", "LA"):
-        alpha = image.getchannel("A")
-        if alpha.getextrema() == (255, 255):
-            image = image.convert("RGB" if image.mode == "RGBA" else "L")
-    if image.mode == "RGB":
-        red, green, blue = image.split()
-        if red.tobytes() == green.tobytes() == blue.tobytes():
-            image = red
-        elif image.getcolors(256) is not None:
-            palette = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
-            # quantize is exact when there are at most 256 colours; check it.
-            if palette.convert("RGB").tobytes() == image.tobytes():
-                palette.info = image.info
-                image = palette
-    out = io.BytesIO()
-    save = {"optimize": True}
-    if "dpi" in image.info:
-        save["dpi"] = image.info["dpi"]
-    image.save(out, format="PNG", **save)
     # "safe" keeps the chunks that change how the picture shows, pHYs (its
     # resolution, which the PDF prints by) among them.
-    result = oxipng.optimize_from_memory(out.getvalue(), level=OXIPNG_LEVEL, strip=oxipng.StripChunks.safe())
+    result = oxipng.optimize_from_memory(data, level=OXIPNG_LEVEL, strip=oxipng.StripChunks.safe())
     return result if len(result) < len(data) else data
 
 
@@ -353,17 +336,63 @@ def optimise_images(app, exception):
         return
     cache = _png_cache(app)
     cache.mkdir(parents=True, exist_ok=True)
-    for png in images.glob("*.png"):
+    # The English and Korean builds finish at about the same time with the
+    # same figures: each optimises those the other has not claimed, then
+    # takes the other's results from the cache.
+    claimed_elsewhere = []
+    for png in sorted(images.glob("*.png")):
         data = png.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        cached = cache / f"{digest}.png"
+        cached = cache / f"{hashlib.sha256(data).hexdigest()}.png"
         if not cached.exists():
-            smaller = optimise_png(data)
-            # Remember both the original and the result as already optimal.
-            _write_atomically(cached, smaller)
-            _write_atomically(cache / f"{hashlib.sha256(smaller).hexdigest()}.png", smaller)
-        if cached.stat().st_size < len(data):
-            shutil.copyfile(cached, png)
+            lock = cached.with_name(f".{cached.name}.lock")
+            if not _claim(lock):
+                claimed_elsewhere.append((png, data, cached))
+                continue
+            try:
+                _optimise_into(cache, cached, data)
+            finally:
+                lock.unlink(missing_ok=True)
+        _use(cached, png, data)
+    deadline = time.monotonic() + PNG_WAIT_S
+    for png, data, cached in claimed_elsewhere:
+        while not cached.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not cached.exists():  # the other build stopped: optimise it here
+            _optimise_into(cache, cached, data)
+        _use(cached, png, data)
+
+
+#: How long a build waits for the figures another build is optimising; a
+#: claim older than this was left by a build that stopped.
+PNG_WAIT_S = 120.0
+
+
+def _claim(lock: Path) -> bool:
+    """Claim a figure for this build (True), unless another build holds a fresh claim."""
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        try:
+            stale = time.time() - lock.stat().st_mtime > PNG_WAIT_S
+        except FileNotFoundError:  # released meanwhile: the result is in the cache
+            return False
+        if stale:
+            lock.unlink(missing_ok=True)
+            return _claim(lock)
+        return False
+
+
+def _optimise_into(cache: Path, cached: Path, data: bytes) -> None:
+    smaller = optimise_png(data)
+    # Remember both the original and the result as already optimal.
+    _write_atomically(cache / f"{hashlib.sha256(smaller).hexdigest()}.png", smaller)
+    _write_atomically(cached, smaller)
+
+
+def _use(cached: Path, png: Path, data: bytes) -> None:
+    if cached.stat().st_size < len(data):
+        shutil.copyfile(cached, png)
 
 
 def _png_cache(app) -> Path:
