@@ -128,13 +128,12 @@ def build_site(output: Path, languages: tuple[str, ...] = LANGUAGES, quiet: bool
     source, others = languages[0], languages[1:]
     if source != LANGUAGES[0] or not others:
         for language in languages:
-            build(language, output, quiet=quiet)
-            _place(language, output, site, start)
+            _place(language, build(language, output, quiet=quiet), site, start)
         return site
     (output / "_build").mkdir(parents=True, exist_ok=True)
     ready = output / "_build" / ".convbook-cache-ready"
     ready.unlink(missing_ok=True)
-    english_command, _ = _command(source, output, "html")
+    english_command, english_built = _command(source, output, "html")
     if not quiet:
         print("+", " ".join(english_command), flush=True)
     english = subprocess.Popen(english_command, cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None,
@@ -144,15 +143,15 @@ def build_site(output: Path, languages: tuple[str, ...] = LANGUAGES, quiet: bool
     translations = []
     if english.returncode is None or english.returncode == 0:
         for language in others:
-            command, _ = _command(language, output, "html")
+            command, built = _command(language, output, "html")
             log = tempfile.TemporaryFile(mode="w+")
-            translations.append((language, command, log, subprocess.Popen(
+            translations.append((language, command, built, log, subprocess.Popen(
                 command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)))
     english.wait()
     failed = [] if english.returncode == 0 else [f"exit {english.returncode}: {' '.join(english_command)}"]
     if not failed:
-        _place(source, output, site, start)
-    for language, command, log, process in translations:
+        _place(source, english_built, site, start)
+    for language, command, built, log, process in translations:
         process.wait()
         log.seek(0)
         text = log.read()
@@ -165,20 +164,20 @@ def build_site(output: Path, languages: tuple[str, ...] = LANGUAGES, quiet: bool
         if process.returncode != 0:
             failed.append(f"exit {process.returncode}: {' '.join(command)}")
         elif not failed:
-            _place(language, output, site, start)
+            _place(language, built, site, start)
     ready.unlink(missing_ok=True)
     if failed:
         raise SystemExit("build failed (" + "; ".join(failed) + ")")
     return site
 
 
-def _place(language: str, output: Path, site: Path, start: float) -> None:
-    """Put a translation's pages under ``<site>/<language>/``; report the time so far."""
+def _place(language: str, built: Path, site: Path, start: float) -> None:
+    """Put a translation's pages (built in ``built``) under ``<site>/<language>/``; report the time so far."""
     if language != LANGUAGES[0]:
         target = site / language
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(output / "_build" / language / "_build" / "html", target)
+        shutil.copytree(built, target)
     print(f"[convbook] {language}: built {time.perf_counter() - start:.1f} s after the start -> "
           f"{site if language == LANGUAGES[0] else site / language}", flush=True)
 
