@@ -44,6 +44,9 @@ from convbook_site import png_size  # book/_ext, beside this module
 
 #: Pixels per inch of every figure on paper (at least 150, issue 11).
 PRINT_PPI = 150
+#: The print width aims this many ppi higher, so that rounding never takes a
+#: figure under PRINT_PPI (a 549x232 figure once printed at 150x149 ppi).
+PRINT_PPI_MARGIN = 2
 #: CSS pixels per inch, fixed by CSS.
 CSS_PX_PER_INCH = 96
 #: The published files, at the site's root (``scripts/build_pdf.py`` names them).
@@ -193,7 +196,10 @@ def print_widths(app, body: str) -> str:
             width = _png_width(source)
         if not width:
             return match.group(0)
-        css_px = width * CSS_PX_PER_INCH // PRINT_PPI  # rounded down: at least PRINT_PPI
+        # Rounded down, and sized for PRINT_PPI_MARGIN more: the browser sets
+        # the height from the width and snaps it to the page's device pixels,
+        # which could otherwise take a figure's height just under PRINT_PPI.
+        css_px = width * CSS_PX_PER_INCH // (PRINT_PPI + PRINT_PPI_MARGIN)
         return match.group(0).replace("<img", f'<img style="--convbook-print-width: {css_px}px"', 1)
 
     return _IMG_SRC.sub(replace, body)
