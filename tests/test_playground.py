@@ -724,6 +724,10 @@ def test_a_refused_file_is_cleared_and_svg_gets_the_formats(playground, tmp_path
         assert playground.eval_on_selector("#cp-file", "f => f.value") == "", "the field still names the file"
         assert playground.evaluate("window.convPlayground.snapshot().input.name") == "the sample photo"
         playground.click("text=Back to the sample photo")
+        # The sample photo is back (and its note with it) before the next file:
+        # otherwise the wait below could see this file's "Could not" note.
+        playground.wait_for_function(
+            "!document.getElementById('cp-photo-note').textContent.startsWith('Could not')")
     tiny = np.zeros((4, 9, 3), dtype=np.uint8)
     playground.set_input_files("#cp-file", png_file(tmp_path / "tiny.png", tiny))
     playground.wait_for_function("document.getElementById('cp-photo-note').textContent.startsWith('Could not')")
