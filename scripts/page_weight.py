@@ -86,6 +86,10 @@ def page_weight(urls, site: Path, base_url: str) -> tuple[int, list[tuple[int, s
     return sum(files.values()), ranked
 
 
+#: A promise that resolves after the browser has drawn two more frames.
+TWO_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 class NetworkWatch:
     """The requests a page has in flight, watched from before it loads.
 
@@ -116,7 +120,7 @@ class NetworkWatch:
         self.last_change = time.monotonic()
 
     def wait_until_quiet(self, timeout_s: float = 30.0) -> None:
-        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        self.page.evaluate(TWO_FRAMES_JS)
         deadline = time.monotonic() + timeout_s
         while self.in_flight or time.monotonic() - self.last_change < self.QUIET_MS / 1000:
             if time.monotonic() > deadline:
@@ -125,20 +129,12 @@ class NetworkWatch:
             self.page.wait_for_timeout(25)
 
 
-def _wait_for_the_network(page, watch: NetworkWatch | None) -> None:
-    if watch is None:
-        page.wait_for_load_state("networkidle")
-    else:
-        watch.wait_until_quiet()
-
-
-def settle_first_view(page, watch: NetworkWatch | None = None) -> None:
+def settle_first_view(page, watch: NetworkWatch) -> None:
     """Wait until the page as first shown has loaded: fonts, visible figures, the network quiet.
 
     Nothing is scrolled and lazy figures stay lazy: the browser fetches the
-    ones near the screen, as it would for a reader. With a ``watch``
-    attached before the page loaded, the network counts as quiet after
-    150 ms without a request instead of Playwright's 500 ms.
+    ones near the screen, as it would for a reader. The ``watch``, attached
+    before the page loaded, tells when the network is quiet.
     """
     page.evaluate(
         """async () => {
@@ -147,10 +143,10 @@ def settle_first_view(page, watch: NetworkWatch | None = None) -> None:
             await Promise.all(eager.map(img => img.decode().catch(() => null)));
         }"""
     )
-    _wait_for_the_network(page, watch)
+    watch.wait_until_quiet()
 
 
-def settle(page, watch: NetworkWatch | None = None) -> None:
+def settle(page, watch: NetworkWatch) -> None:
     """Wait for fonts, every figure, the lazy ones too (as if the reader scrolled to the end), and transitions."""
     page.evaluate(
         """async () => {
@@ -164,7 +160,7 @@ def settle(page, watch: NetworkWatch | None = None) -> None:
             await Promise.all(finite.map(a => a.finished.catch(() => null)));
         }"""
     )
-    _wait_for_the_network(page, watch)
+    watch.wait_until_quiet()
 
 
 def record_page_requests(context, url: str, first_view: bool = False) -> list[str]:

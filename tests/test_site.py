@@ -40,7 +40,7 @@ from site_tools import CHROMIUM, CHROMIUM_ARGS, page_slug, toc_pages
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from page_weight import (  # noqa: E402
-    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, NetworkWatch, page_weight, settle, settle_first_view, url_to_file,
+    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, TWO_FRAMES_JS, NetworkWatch, page_weight, settle, settle_first_view, url_to_file,
 )
 
 pytestmark = pytest.mark.book
@@ -113,8 +113,10 @@ class Visit:
         return where(self.page, self.viewport, self.theme)
 
 
+#: A chapter's top-level sections, which convbook.css lays out only near the screen.
+SECTIONS = ".bd-article > section > section"
 #: What a page is once every section has been near the screen.
-RENDER_EVERY_SECTION_CSS = ".bd-article section { content-visibility: visible !important; }"
+RENDER_EVERY_SECTION_CSS = SECTIONS + " { content-visibility: visible !important; }"
 
 PAGE_FACTS_JS = """() => {
     const root = document.documentElement;
@@ -174,7 +176,7 @@ PAGE_FACTS_JS = """() => {
         if (window[name] !== undefined) math.push(`a math-typesetting script runs on the page (window.${name})`);
     // Each top-level section's height (every section rendered) and the
     // height it stands in with before it is first drawn (convbook.css).
-    const sections = Array.from(article.querySelectorAll(':scope > section > section')).map(s => ({
+    const sections = Array.from(document.querySelectorAll('""" + SECTIONS + """')).map(s => ({
         id: s.id, height: s.getBoundingClientRect().height,
         placeholder: getComputedStyle(s).containIntrinsicHeight,
     }));
@@ -579,7 +581,7 @@ def test_search_for_relu_lists_the_activation_chapter(browser, site_url):
 #: For each top-level section of the article: are its contents rendered (a
 #: section that content-visibility skips keeps its box, its contents have
 #: none), and where is it.
-SECTIONS_RENDERED_JS = """() => Array.from(document.querySelectorAll('.bd-article > section > section')).map(s => ({
+SECTIONS_RENDERED_JS = """() => Array.from(document.querySelectorAll('""" + SECTIONS + """')).map(s => ({
     id: s.id, rendered: s.firstElementChild.checkVisibility({contentVisibilityAuto: true}),
     top: s.getBoundingClientRect().top, height: s.getBoundingClientRect().height,
 }))"""
@@ -593,7 +595,7 @@ def test_a_long_page_renders_only_the_sections_near_the_screen(browser, site_url
     tab = context.new_page()
     try:
         tab.goto(f"{site_url}{longest}.html", wait_until="load")
-        tab.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        tab.evaluate(TWO_FRAMES_JS)
         before = tab.evaluate(SECTIONS_RENDERED_JS)
         last = before[-1]["id"]
         # As a reader scrolls down: sections drawn on the way take their real
