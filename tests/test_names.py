@@ -3,7 +3,8 @@
 The book is "The Convolutional Layer, Executed", in Korean "실행하며 배우는
 합성곱 층": in every page's sidebar and ``<title>``, on the landing page (the
 site root, English and /ko/), in every notebook's banner, and on the PDF's
-title page and in its metadata. The shorter names it once had beside these
+title page and in its metadata (``tests/test_pdf.py``, which builds the PDF,
+checks that with these names). The shorter names it once had beside these
 ("The Convolutional Layer", "합성곱 층") appear in none of those places.
 """
 
@@ -16,8 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from test_pdf import offline, pdf, reader  # noqa: F401  (the test run's PDF, built once)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,12 +101,3 @@ def test_every_notebook_banner_names_the_book(site, language):
         banner = "".join(cells[install - 1]["source"])
         assert f"[{NAMES[language]}](" in banner, f"{path.name}: the banner does not name the book: {banner}"
         assert not SHORT_ENGLISH.search("\n".join(markdown)), f"{path.name}: the short name"
-
-
-def test_the_pdf_names_the_book(reader):  # noqa: F811
-    assert reader.metadata.title == NAMES["en"]
-    first = " ".join(reader.pages[0].extract_text().split())
-    assert NAMES["en"] in first, f"the title page: {first[:200]!r}"
-    for number, page in enumerate(reader.pages, start=1):
-        short = SHORT_ENGLISH.search(" ".join(page.extract_text().split()))
-        assert not short, f"page {number} of the PDF carries the short name"
