@@ -11,7 +11,14 @@ rebuild the book from the execution cache as a fork would, with another
 The Korean edition has Korean notebooks (``ko/notebooks/``, ``ko/<chapter>.ipynb``
 on the branch): the same cells, code and outputs as the English ones, with
 Markdown translated from the catalogs. Their code being the English
-notebooks', the run of the English notebooks covers them.
+notebooks', the run of the English notebooks covers them; only the install
+cell speaks Korean (its comments and messages).
+
+A notebook keeps its answers out of sight (issue 18): the solutions come last,
+under their own heading, linked to and from their exercises, and run there
+they print what they printed under their exercises in the book. When the
+repository cannot be reached, the install cell ends in one sentence that
+says what to do.
 """
 
 from __future__ import annotations
