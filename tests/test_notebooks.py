@@ -11,7 +11,14 @@ rebuild the book from the execution cache as a fork would, with another
 The Korean edition has Korean notebooks (``ko/notebooks/``, ``ko/<chapter>.ipynb``
 on the branch): the same cells, code and outputs as the English ones, with
 Markdown translated from the catalogs. Their code being the English
-notebooks', the run of the English notebooks covers them.
+notebooks', the run of the English notebooks covers them; only the install
+cell speaks Korean (its comments and messages).
+
+A notebook keeps its answers out of sight (issue 18): the solutions come last,
+under their own heading, linked to and from their exercises, and run there
+they print what they printed under their exercises in the book. When the
+repository cannot be reached, the install cell ends in one sentence that
+says what to do.
 """
 
 from __future__ import annotations
@@ -244,6 +251,9 @@ def test_korean_notebook_is_the_english_one_in_korean(site, page):
     )
     korean_site = f"{site_url_for(UPSTREAM)}{KOREAN}/"
     for en, ko in zip(english.cells, korean.cells):
+        if "install" in ko.metadata.get("tags", []):
+            # The install cell speaks Korean: its comments and messages (test_install_cell_speaks_korean).
+            continue
         if ko.cell_type == "code":
             # The same code, the same outputs: the code ran once, in English.
             assert (ko.source, ko.outputs, ko.execution_count, ko.metadata) == \
@@ -269,6 +279,60 @@ def test_korean_notebook_is_the_english_one_in_korean(site, page):
                 assert url.startswith(korean_site), f"{page}: a Korean notebook links to an English page: {url}"
     # The Korean site's download button gives this notebook.
     assert (site / KOREAN / "_sources" / f"{page}.ipynb").read_bytes() == notebook_path(site, page, KOREAN).read_bytes()
+
+
+def code_shape(source: str) -> str:
+    """A cell's code without its comments and the words of its messages (f-strings), as ``ast`` dumps it."""
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            node.values = [value for value in node.values if isinstance(value, ast.FormattedValue)]
+    return ast.dump(tree)
+
+
+def test_install_cell_speaks_korean(site):
+    english = code_cells(read(notebook_path(site, "book/filters")))[0]
+    korean = code_cells(read(notebook_path(site, "book/filters", KOREAN)))[0]
+    assert code_shape(korean.source) == code_shape(english.source), "the Korean install cell's code is not the English one's"
+    comments = [line for line in korean.source.splitlines() if line.lstrip().startswith("#")]
+    assert len(comments) >= 3 and all(HANGUL.search(line) for line in comments), (
+        f"a comment of the Korean install cell is not Korean:\n{korean.source}"
+    )
+    # Every chapter's notebook has the same install cell, in its language.
+    for page in CHAPTERS:
+        for language, cell in ((None, english), (KOREAN, korean)):
+            assert code_cells(read(notebook_path(site, page, language)))[0].source == cell.source, (page, language)
+
+
+def markdown_text(notebook) -> list[str]:
+    return [cell.source if cell.cell_type == "markdown" else "" for cell in notebook.cells]
+
+
+@pytest.mark.parametrize("language", [None, KOREAN])
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_solutions_come_last_linked_both_ways(site, page, language):
+    """No answer under its exercise: every solution is in the last section, and each links to its exercise and back."""
+    labels = re.findall(r"^```\{exercise\}[^\n]*\n:label: ([\w-]+)", (ROOT / f"{page}.md").read_text(), re.M)
+    solved = re.findall(r"^`{3,}\{solution(?:-start)?\} ([\w-]+)", (ROOT / f"{page}.md").read_text(), re.M)
+    cells = markdown_text(read(notebook_path(site, page, language)))
+    heading = "## " + ("풀이" if language else "Solutions")
+    assert labels and cells.count(heading) == 1, f"{page}: no single {heading!r} heading in the notebook"
+    split = cells.index(heading)
+    before, after = "\n".join(cells[:split]), "\n".join(cells[split:])
+    solution_word = "풀이:" if language else "Solution to"
+    assert f"**{solution_word}" not in before, f"{page}: a solution is printed before the notebook's solutions"
+    for label in solved:
+        assert f'<a id="{label}"></a>' in before and f"](#solution-{label})" in before, (
+            f"{page}: exercise {label} has no anchor or no link to its solution"
+        )
+        assert f'<a id="solution-{label}"></a>' in after and f"](#{label})" in after, (
+            f"{page}: the solution of {label} has no anchor or no link back to its exercise"
+        )
+    # In the order of their exercises.
+    positions = [after.index(f'<a id="solution-{label}"></a>') for label in solved]
+    assert positions == sorted(positions), f"{page}: the solutions are not in their exercises' order"
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
@@ -387,9 +451,18 @@ def bare_kernel(tmp_path_factory) -> tuple[str, Path]:
     ``convbook`` is not importable there until a notebook's first cell
     installs it.
     """
+    return make_bare_kernel(tmp_path_factory.mktemp("bare"))
+
+
+@pytest.fixture(scope="module")
+def kernel_without_convbook(tmp_path_factory) -> tuple[str, Path]:
+    """Another bare kernel, where no test installs convbook (the failing install cell's)."""
+    return make_bare_kernel(tmp_path_factory.mktemp("never-installed"))
+
+
+def make_bare_kernel(home: Path) -> tuple[str, Path]:
     import sysconfig
 
-    home = tmp_path_factory.mktemp("bare")
     env_dir = home / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -415,14 +488,68 @@ def bare_kernel(tmp_path_factory) -> tuple[str, Path]:
     return "bare-python", home
 
 
-def run_notebook(path: Path, kernel: str, cwd: Path) -> None:
+def run_notebook(path: Path, kernel: str, cwd: Path, cells: int | None = None, allow_errors: bool = False):
+    """Run a notebook (or its first ``cells`` cells) top to bottom in a fresh kernel; return it run."""
     import nbclient
 
     notebook = read(path)
+    if cells is not None:
+        notebook.cells = notebook.cells[:cells]
     for cell in code_cells(notebook):
         cell.outputs = []
-    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}})
+    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name=kernel, allow_errors=allow_errors,
+                                     resources={"metadata": {"path": str(cwd)}})
     client.execute()
+    return notebook
+
+
+def solution_cells(notebook) -> list:
+    """The code cells under the notebook's "Solutions" heading."""
+    heading = next((i for i, c in enumerate(notebook.cells) if c.source == "## Solutions"), len(notebook.cells))
+    return code_cells(nbformat.v4.new_notebook(cells=notebook.cells[heading:]))
+
+
+def printed(cell) -> str:
+    """What a code cell printed (its stdout)."""
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+#: Where the install cell cannot reach convbook: a folder that does not exist,
+#: and a repository on a closed port (no network needed to fail).
+UNREACHABLE = {None: "/nonexistent/conv-book", KOREAN: "convbook @ git+https://127.0.0.1:9/conv-book.git"}
+
+
+@pytest.mark.parametrize("language", [None, KOREAN])
+def test_install_cell_says_what_to_do_when_the_repository_is_unreachable(
+        site, kernel_without_convbook, monkeypatch, tmp_path, language):
+    kernel, home = kernel_without_convbook
+    monkeypatch.setenv("JUPYTER_PATH", str(home / "jupyter"))
+    monkeypatch.setenv("CONVBOOK_PIP_SOURCE", UNREACHABLE[language])
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    notebook = read(notebook_path(site, "book/filters", language))
+    install = next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+    ran = run_notebook(notebook_path(site, "book/filters", language), kernel, tmp_path, cells=install + 1,
+                       allow_errors=True)
+    outputs = ran.cells[install].outputs
+    shown = "\n".join(o.get("text", "") or "\n".join(o.get("traceback", [])) for o in outputs)
+    source = UNREACHABLE[language]
+    # Progress first: what it installs, from where, before pip's own lines.
+    assert outputs and outputs[0].output_type == "stream" and source in outputs[0].text.splitlines()[0], shown
+    assert len(outputs[0].text.splitlines()) > 1 or len(outputs) > 2, f"pip's lines are not shown:\n{shown}"
+    # Then it ends in one sentence of advice, not in a traceback.
+    error = outputs[-1]
+    assert error.output_type == "error" and "CalledProcessError" not in shown, shown
+    assert len(error.traceback) == 1, f"the install cell ends in a traceback:\n{shown}"
+    message = error.traceback[0]
+    assert "\n" not in message and source in message, message
+    for advice in ("pip install -e .", "CONVBOOK_PIP_SOURCE", f"{UPSTREAM}"):
+        assert advice in message, f"the message does not say {advice!r}: {message}"
+    sentence_ends = re.findall(r"[.?!](?:\s|$)", re.sub(r"`[^`]*`", "", message))
+    assert len(sentence_ends) == 1 and message.endswith("."), f"not one sentence: {message}"
+    if language == KOREAN:
+        assert hangul_share(message) > MIN_HANGUL_SHARE, message
+
+
 
 
 def test_every_notebook_runs_after_its_install_cell(site, bare_kernel, monkeypatch, tmp_path):
@@ -451,9 +578,16 @@ def test_every_notebook_runs_after_its_install_cell(site, bare_kernel, monkeypat
         cwd = tmp_path / Path(page).name
         cwd.mkdir()
         try:
-            run_notebook(notebook_path(site, page), kernel, cwd)
+            ran = run_notebook(notebook_path(site, page), kernel, cwd)
         except Exception as error:  # report every failing notebook at once
             return f"{page}: {type(error).__name__}: {str(error)[-1500:]}"
+        # Run last, after the whole chapter, each solution prints what it
+        # printed in the book, where it ran right under its exercise.
+        book = read(notebook_path(site, page))
+        for cell, expected in zip(solution_cells(ran), solution_cells(book)):
+            if printed(cell) != printed(expected):
+                return f"{page}: a solution prints otherwise than in the book:\n{cell.source[:300]}\n" \
+                       f"printed:\n{printed(cell)[:600]}\nthe book:\n{printed(expected)[:600]}"
         return None
 
     with ThreadPoolExecutor(max_workers=2) as pool:

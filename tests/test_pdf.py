@@ -517,3 +517,14 @@ def test_the_zip_reads_offline_from_disk(offline, browser, tmp_path):
     finally:
         context.close()
     fail_if(problems, "console errors reading the zipped site from file://:")
+
+
+def test_the_pdf_names_the_book_one_way(reader):
+    # Issue 18: one name per language (tests/test_names.py checks the site's and the notebooks').
+    from test_names import NAMES, SHORT_ENGLISH
+
+    assert reader.metadata.title == NAMES["en"]
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert NAMES["en"] in first, f"the title page: {first[:200]!r}"
+    for number, page in enumerate(reader.pages, start=1):
+        assert not SHORT_ENGLISH.search(" ".join(page.extract_text().split())), f"page {number}: the short name"

@@ -3,15 +3,19 @@
 The code cells a reader sees, taken in order, run without error in a fresh
 kernel. Hidden cells (``remove-cell``, ``remove-input``) only glue and assert:
 they define nothing that visible code uses, and only they import ``myst_nb``.
-Each chapter's notebook is its visible cells after an install cell, and
-``tests/test_notebooks.py`` runs every notebook in a fresh kernel: that is the
-chapter run with its hidden cells dropped, as a reader who copies the page's
-code would run it. ``scripts/run_chapter.py --visible`` runs one by itself.
+Each chapter's notebook is its visible cells after an install cell, the
+solutions' cells moved to the end (issue 18: a notebook shows no answer under
+its exercise), and ``tests/test_notebooks.py`` runs every notebook in a fresh
+kernel: that is the chapter run with its hidden cells dropped and its
+solutions last, as a reader of the notebook runs it.
+``scripts/run_chapter.py --visible`` runs a chapter's visible cells in the
+page's order.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -49,6 +53,30 @@ def names_used_by_glue(tree: ast.AST) -> list[str]:
     return found
 
 
+#: Where a solution starts and ends in a chapter's MyST source (plain or gated).
+SOLUTION_MARK = re.compile(r"^ *(?:`{3,}|:{3,})\{(?P<mark>solution-start|solution-end|solution)\}", re.M)
+
+
+def in_notebook_order(chapter) -> tuple[list[str], list[str]]:
+    """A chapter's visible code cells as its notebook orders them: the page's, then the solutions'.
+
+    A code cell belongs to a solution when the last solution mark in the
+    Markdown before it opens one (``{solution-start}``) rather than closing
+    it (``{solution-end}``). A plain ``{solution}`` directive holds no code cell.
+    """
+    page, solutions = [], []
+    inside = False
+    visible = {id(cell) for cell in visible_code_cells(chapter)}
+    for cell in chapter.cells:
+        if cell.cell_type == "markdown":
+            marks = [m["mark"] for m in SOLUTION_MARK.finditer(cell.source) if m["mark"] != "solution"]
+            if marks:
+                inside = marks[-1] == "solution-start"
+        elif id(cell) in visible:
+            (solutions if inside else page).append(cell.source)
+    return page, solutions
+
+
 def test_chapters_are_found():
     # The lesson's chapters and the chapters beyond it all have code.
     assert len(CHAPTERS) >= 10
@@ -66,7 +94,7 @@ def test_visible_cells_do_not_glue(page):
 
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_the_chapters_notebook_is_its_visible_code(site, page):
-    """The downloadable notebook is exactly the visible cells, in order, after its install cell.
+    """The downloadable notebook is exactly the visible cells after its install cell, solutions last.
 
     ``tests/test_notebooks.py`` runs every notebook in a fresh kernel of a
     bare environment (``test_every_notebook_runs_after_its_install_cell``):
@@ -76,10 +104,14 @@ def test_the_chapters_notebook_is_its_visible_code(site, page):
     import nbformat
 
     notebook = nbformat.read(site / "notebooks" / f"{Path(page).name}.ipynb", as_version=4)
-    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    visible = [cell.source for cell in visible_code_cells(read_chapter(ROOT / f"{page}.md"))]
+    # The code before the notebook's "Solutions" heading, and after it.
+    heading = next((i for i, cell in enumerate(notebook.cells) if cell.source == "## Solutions"), len(notebook.cells))
+    code, solutions_code = ([cell.source for cell in cells if cell.cell_type == "code"]
+                            for cells in (notebook.cells[:heading], notebook.cells[heading:]))
+    visible, solutions = in_notebook_order(read_chapter(ROOT / f"{page}.md"))
     assert code and "\"pip\", \"install\"" in code[0], f"{page}: the notebook does not start with its install cell"
     assert code[1:] == visible, f"{page}: the notebook's code cells are not the chapter's visible cells"
+    assert solutions_code == solutions, f"{page}: the solutions' code is not under the notebook's Solutions heading"
 
 
 def test_a_chapter_that_breaks_the_rule_is_caught(tmp_path):

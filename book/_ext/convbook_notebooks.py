@@ -12,8 +12,15 @@ notebook:
   literal includes, notes) by plain Markdown; a figure's caption follows its
   cell;
 * starts with one cell that installs ``convbook`` from the repository named
-  in ``_config.yml`` when it is not importable (Colab has the rest), and
-  holds no hidden cell: the book's hidden cells only glue and assert.
+  in ``_config.yml`` when it is not importable (Colab has the rest), showing
+  pip's progress and, when pip fails, one sentence that says what to do;
+  and holds no hidden cell: the book's hidden cells only glue and assert;
+* keeps the answers out of sight: every solution, its code cells included,
+  moves to a "Solutions" section at the end of the notebook, and each
+  exercise and its solution link to each other (HTML anchors). A teacher
+  can hand the notebook out; run top to bottom, the solutions' code runs
+  last, after the whole chapter's (``tests/test_notebooks.py`` runs every
+  notebook so, and checks that they print what the book printed).
 
 In a translated build (the Korean edition, ``/ko/``), the notebook's
 Markdown is the translation, from the same catalogs Sphinx translates the
@@ -69,12 +76,16 @@ NOTEBOOK_TEXT = {
                  "this build's outputs. Run the first code cell to install the book's package, `convbook`, then "
                  "run the cells in order.*",
         "interactive": "*This part of the chapter is interactive: it runs on [the book's page]({url}).*",
+        "solutions": "Solutions",
+        "to solution": "*Its [solution](#{anchor}) is at the end of the notebook.*",
     },
     "ko": {
         "intro": "*이 노트북은 책 [{book}]({base})의 [{title}]({url}) 장이며, 이 책을 빌드할 때 실행한 출력이 "
                  "들어 있습니다. 첫 번째 코드 셀을 실행해 책의 패키지 `convbook`을 설치한 다음, 셀을 순서대로 "
                  "실행하세요.*",
         "interactive": "*이 부분은 직접 조작해 보는 대화형 화면이라 [책의 페이지]({url})에서만 실행됩니다.*",
+        "solutions": "풀이",
+        "to solution": "*이 문제의 [풀이](#{anchor})는 노트북 끝에 있습니다.*",
     },
 }
 _ADMONITIONS = {
@@ -99,6 +110,8 @@ class NotebookContext:
         self.document = "/" + Path(self.env.doc2path(docname, False)).as_posix()
         self.language = app.config.language or SOURCE_LANGUAGE
         self.catalog = page_catalog(app, docname) if self.language != SOURCE_LANGUAGE else None
+        #: The labels of the exercises that have a solution (set per page).
+        self.solved: set[str] = set()
         #: How many texts the catalog translated, and the ones it did not.
         self.translated = 0
         self.untranslated: list[str] = []
@@ -406,11 +419,18 @@ def _directive(name: str, arg: str, options: dict, body: str, ctx: NotebookConte
         counters["exercise"] = counters.get("exercise", 0) + 1
         heading = number or f"{_exercise_label('Exercise')} {counters['exercise']}"
         title = f" ({convert_markdown(arg, ctx, counters)})" if arg else ""
-        return f"**{heading}{title}.**\n\n{inner}"
+        text = f"**{heading}{title}.**\n\n{inner}"
+        if label:
+            # An anchor for its solution's link back, and a link to the solution.
+            text = f'{_anchor(label)}\n\n{text}'
+            if label in ctx.solved:
+                text += "\n\n" + ctx.text("to solution", anchor=solution_anchor(label))
+        return text
     if name in ("solution-start", "solution"):
         number = ctx.number(arg, "exercise") if arg else None
-        heading = f"{_exercise_label('Solution to')} {number}" if number else _exercise_label("Solution")
-        return f"**{heading}.**\n\n{inner}" if inner else f"**{heading}.**"
+        heading = f"{_exercise_label('Solution to')} [{number}](#{arg})" if number else _exercise_label("Solution")
+        heading = f"{_anchor(solution_anchor(arg))}\n\n**{heading}.**" if arg else f"**{heading}.**"
+        return f"{heading}\n\n{inner}" if inner else heading
     if name in _ADMONITIONS:
         from sphinx.locale import admonitionlabels
 
@@ -421,6 +441,17 @@ def _directive(name: str, arg: str, options: dict, body: str, ctx: NotebookConte
         alt = options.get("alt", "")
         return f"*{inner or ctx.translate(alt) or alt}*"
     return inner
+
+
+def solution_anchor(label: str) -> str:
+    """The notebook's anchor of the solution to exercise ``label``."""
+    return f"solution-{label}"
+
+
+def _anchor(name: str) -> str:
+    # An empty HTML anchor: Jupyter's and Colab's Markdown keep its id, and
+    # a [link](#name) scrolls to it.
+    return f'<a id="{name}"></a>'
 
 
 def _literal_include(arg: str, options: dict, ctx: NotebookContext) -> str:
@@ -454,17 +485,81 @@ def _find_object(tree, names: list[str]):
     return found
 
 
+#: The install cell's words, per language: its comments, the line it prints
+#: before pip runs, and the one sentence it ends with when pip fails. The code
+#: around them is the same in every language. A language missing here gets
+#: English.
+INSTALL_TEXT = {
+    "en": {
+        "comment": "# Run this cell first: it installs the book's package, convbook, where it is missing.\n"
+                   "# (Colab and most Jupyter installs already have numpy, torch, OpenCV and matplotlib.)\n"
+                   "# To install convbook from elsewhere, such as a clone of the repository, set the\n"
+                   "# environment variable {variable} to that folder (or any pip requirement).",
+        "progress": "# pip's own lines show its progress.",
+        "installing": "Installing convbook from {{source}} (a minute or two) ...",
+        "failed": "Could not install convbook from {{source}} (pip says why above): clone {repository}, "
+                  "run `pip install -e .` in the clone and restart the kernel, or set {variable} "
+                  "to the clone's folder and run this cell again.",
+        "why": "# The message alone, without a traceback (IPython shows what this returns).",
+    },
+    "ko": {
+        "comment": "# 이 셀을 먼저 실행하세요. 책의 패키지 convbook이 없으면 설치합니다.\n"
+                   "# (Colab과 대부분의 Jupyter 환경에는 numpy, torch, OpenCV, matplotlib이 이미 있습니다.)\n"
+                   "# 저장소를 복제(clone)한 폴더처럼 다른 곳에서 convbook을 설치하려면\n"
+                   "# 환경 변수 {variable}에 그 폴더(또는 pip 요구 사항)를 지정하세요.",
+        "progress": "# pip이 출력하는 줄로 진행 상황을 보여 줍니다.",
+        "installing": "{{source}}에서 convbook을 설치하는 중입니다(1~2분 걸립니다) ...",
+        "failed": "{{source}}에서 convbook을 설치하지 못했으니(이유는 위의 pip 메시지에 있습니다), "
+                  "{repository} 저장소를 복제(clone)해 그 폴더에서 `pip install -e .`를 실행한 뒤 커널을 "
+                  "다시 시작하거나, 환경 변수 {variable}에 복제한 폴더를 지정하고 이 셀을 다시 실행하세요.",
+        "why": "# 트레이스백 없이 메시지만 보여 줍니다(IPython은 이 메서드가 돌려주는 것을 표시합니다).",
+    },
+}
+
+
+def _fstring(text: str, indent: int, width: int = 64) -> str:
+    """``text`` as an f-string literal, split into adjacent pieces of at most ``width`` characters."""
+    import textwrap
+
+    # Never inside `inline code`: its spaces are held together while wrapping.
+    held = re.sub(r"`[^`]*`", lambda m: m[0].replace(" ", "\0"), text)
+    pieces = textwrap.wrap(held, width, drop_whitespace=False, break_long_words=False, break_on_hyphens=False)
+    literals = ["f" + json.dumps(piece.replace("\0", " "), ensure_ascii=False) for piece in pieces]
+    return ("\n" + " " * indent).join(literals)
+
+
 def install_cell(app) -> nbformat.NotebookNode:
+    """The notebook's first code cell: installs convbook where it is missing, with progress.
+
+    When pip fails (the repository cannot be reached, say), the cell ends in
+    one sentence that says what failed and what to do, not in a traceback.
+    """
     from convbook_repository import repository_url
 
-    requirement = f"convbook @ git+{repository_url(app.config)}.git"
-    source = f'''# Run this cell first: it installs the book's package, convbook, where it is missing.
-# (Colab and most Jupyter installs already have numpy, torch, OpenCV and matplotlib.)
+    repository = repository_url(app.config)
+    requirement = f"convbook @ git+{repository}.git"
+    language = app.config.language or SOURCE_LANGUAGE
+    words = {key: text.format(variable=INSTALL_OVERRIDE, repository=repository)
+             for key, text in INSTALL_TEXT.get(language, INSTALL_TEXT[SOURCE_LANGUAGE]).items()}
+    source = f'''{words["comment"]}
 import importlib, importlib.util, os, subprocess, sys
 
+class InstallFailed(Exception):
+    def _render_traceback_(self):
+        {words["why"]}
+        return [str(self)]
+
 if importlib.util.find_spec("convbook") is None:
-    source = os.environ.get("{INSTALL_OVERRIDE}", "{requirement}")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    source = os.environ.get("{INSTALL_OVERRIDE}",
+                            "{requirement}")
+    print({_fstring(words["installing"], 10)}, flush=True)
+    {words["progress"]}
+    pip = subprocess.Popen([sys.executable, "-m", "pip", "install", source],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in pip.stdout:
+        print(line, end="", flush=True)
+    if pip.wait() != 0:
+        raise InstallFailed({_fstring(words["failed"], 28)})
     importlib.invalidate_caches()
 import convbook
 print("convbook", convbook.__version__)'''
@@ -490,33 +585,86 @@ def _without_glue_outputs(outputs: list) -> list:
     return [o for o in outputs if not o.get("metadata", {}).get("scrapbook")]
 
 
+#: A solution's label in the MyST source (plain or gated solution).
+_SOLUTION_LABEL = re.compile(r"^ *(?:`{3,}|:{3,})\{solution(?:-start)?\}\s+([\w:.-]+)", re.M)
+
+
+def split_solutions(source: str, inside: str | None) -> tuple[list[tuple[str | None, str]], str | None]:
+    """One Markdown cell's MyST source in pieces: ``(label of its solution or None, text)``.
+
+    ``inside`` is the solution that the cells before left open (a gated
+    ``solution-start`` whose ``solution-end`` comes in a later cell), or
+    None; the state after this cell is returned with the pieces. A plain
+    ``{solution}`` directive is a piece of its own.
+    """
+    lines = source.splitlines()
+    pieces: list[tuple[str | None, list[str]]] = [(inside, [])]
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if not fence or fence["name"] not in ("solution", "solution-start", "solution-end"):
+            pieces[-1][1].append(lines[i])
+            i += 1
+            continue
+        # The directive's lines, up to its closing fence.
+        j = i + 1
+        while j < len(lines) and lines[j].strip() != fence["fence"]:
+            j += 1
+        directive = lines[i:j + 1]
+        i = j + 1
+        name, label = fence["name"], fence["arg"].strip() or None
+        if name == "solution":
+            pieces += [(label, directive), (inside, [])]
+        elif name == "solution-start":
+            inside = label
+            pieces.append((inside, directive))
+        else:
+            pieces[-1][1].extend(directive)
+            inside = None
+            pieces.append((None, []))
+    return [(label, "\n".join(text)) for label, text in pieces if "\n".join(text).strip()], inside
+
+
 def standalone_notebook(app, docname: str, executed, ctx: NotebookContext | None = None) -> nbformat.NotebookNode:
-    """The reader's notebook of one page, from its executed notebook (in the build's language)."""
+    """The reader's notebook of one page, from its executed notebook (in the build's language).
+
+    The solutions, with their code cells and figures, come last, under a
+    heading of their own, in the order of their exercises.
+    """
     ctx = ctx or NotebookContext(app, docname, glued_values(executed))
+    ctx.solved = {label for cell in executed.cells if cell.cell_type == "markdown"
+                  for label in _SOLUTION_LABEL.findall(cell.source)}
     counters: dict[str, int] = {}
-    cells = []
+    cells, solutions = [], []
+    inside: str | None = None
     for cell in executed.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "code" and tags & HIDDEN_TAGS:
             continue
         if cell.cell_type == "markdown":
-            text = convert_markdown(cell.source, ctx, counters)
-            if text.strip():
-                cells.append(nbformat.v4.new_markdown_cell(text))
+            pieces, inside = split_solutions(cell.source, inside)
+            for label, piece in pieces:
+                text = convert_markdown(piece, ctx, counters)
+                if text.strip():
+                    (solutions if label else cells).append(nbformat.v4.new_markdown_cell(text))
             continue
         if cell.cell_type != "code":
             continue
+        target = solutions if inside else cells
         new = nbformat.v4.new_code_cell(cell.source)
         new.outputs = _without_glue_outputs(copy.deepcopy(cell.get("outputs", [])))
         new.execution_count = cell.get("execution_count")
         if tags:
             new.metadata["tags"] = sorted(tags)
-        cells.append(new)
+        target.append(new)
         figure = (cell.get("metadata", {}).get("mystnb") or {}).get("figure") or {}
         if figure.get("caption"):
             number = ctx.number(figure.get("name", ""), "figure") if figure.get("name") else None
             caption = convert_markdown(str(figure["caption"]), ctx, counters)
-            cells.append(nbformat.v4.new_markdown_cell(f"*{number + ': ' if number else ''}{caption}*"))
+            target.append(nbformat.v4.new_markdown_cell(f"*{number + ': ' if number else ''}{caption}*"))
+    if solutions:
+        cells.append(nbformat.v4.new_markdown_cell(f"## {ctx.text('solutions')}"))
+        cells.extend(solutions)
     intro = nbformat.v4.new_markdown_cell(ctx.text(
         "intro", title=ctx.title(docname), url=ctx.page_url(docname),
         book=app.config.html_title or app.config.project, base=ctx.base,

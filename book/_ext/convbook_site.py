@@ -51,6 +51,10 @@ What it does:
 * **Unique ids.** sphinx-exercise gives the body of every exercise the id
   ``exercise-content`` (and of every solution ``solution-content``), so a
   page with two exercises repeats an id: invalid HTML. Each gets a number.
+* **A solution's whole bar opens it (issue 18).** sphinx-exercise titles a
+  solution "Solution to" + a link to its exercise; a tap on the link's words
+  jumped to the exercise (just above) instead of opening the solution, as a
+  tap anywhere else on the bar does. The title is plain text.
 * **Optimised figure PNGs.** Every PNG in ``_images`` is re-encoded without
   loss by oxipng (PyPI ``pyoxipng``): gray when all its pixels are gray, a
   palette when it has at most 256 colours, PNG's row filters tried, and
@@ -295,6 +299,22 @@ def unique_exercise_ids(app, doctree, docname):
                     ids[position] = f"{name}-{counts[name]}"
 
 
+def solution_titles_open_their_solution(app, doctree, docname):
+    """Make the exercise link in a solution's title plain text, so that the whole bar toggles.
+
+    togglebutton opens a solution on a click on its ``.admonition-title``; a
+    click on the link inside it followed the link instead. The exercise is
+    the box right above its solution, so the bar needs no link to it.
+    """
+    from sphinx_exercise.nodes import solution_node, solution_start_node
+
+    for solution in doctree.findall(lambda node: isinstance(node, (solution_node, solution_start_node))):
+        title = solution.children[0] if solution.children else None
+        if isinstance(title, nodes.title):
+            for reference in list(title.findall(nodes.reference)):
+                reference.replace_self(reference.children)
+
+
 # --- PNG optimisation ---------------------------------------------------------
 
 #: oxipng's optimisation level: 2 is its default; 4 tries more filters for
@@ -516,6 +536,7 @@ def setup(app):
     app.connect("html-page-context", page_context, priority=990)
     app.connect("doctree-resolved", drop_thebe_nodes, priority=990)
     app.connect("doctree-resolved", unique_exercise_ids, priority=990)
+    app.connect("doctree-resolved", solution_titles_open_their_solution, priority=990)
     app.connect("build-finished", optimise_images, priority=990)
     app.connect("build-finished", subset_icon_fonts, priority=990)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
