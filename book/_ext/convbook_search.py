@@ -37,7 +37,9 @@ What this extension does instead:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -224,16 +226,56 @@ def other_languages(app) -> dict:
     return {code: dict(words, url=f"{code}/search{app.builder.out_suffix}") for code, words in LANGUAGES.items()}
 
 
+def _prose_folder(app) -> Path:
+    """Where each page's prose waits for the search page, one JSON file per page.
+
+    Named after this module's source, so that a changed extraction never
+    reads what an older one wrote.
+    """
+    version = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:10]
+    return Path(app.doctreedir) / f"convbook-search-{version}"
+
+
+def _prose_file(app, docname: str) -> Path:
+    return _prose_folder(app) / (docname.replace("/", "__") + ".json")
+
+
+def remember_prose(app, doctree, docname) -> None:
+    """Each page's prose, from the doctree Sphinx has just resolved to write the page.
+
+    Kept on disk: the search page is written after every page, possibly by
+    other processes, and an incremental build only resolves the pages it
+    rewrites.
+    """
+    if app.builder.format != "html" or app.builder.name == "singlehtml":
+        return
+    path = _prose_file(app, docname)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(prose_sections(doctree), ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)
+
+
+def page_prose(app, docname: str) -> list[list] | None:
+    """A page's prose: as remembered while it was written, else from its doctree now."""
+    path = _prose_file(app, docname)
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return prose_sections(app.env.get_and_resolve_doctree(docname, app.builder))
+    except FileNotFoundError:
+        return None
+
+
 def search_data(app) -> dict:
     """Everything the search page's script needs, for this language."""
     language = (app.config.language or SOURCE_LANGUAGE).split("_")[0]
     pages, titles = {}, {}
     for docname in sorted(app.env.found_docs):
-        try:
-            doctree = app.env.get_and_resolve_doctree(docname, app.builder)
-        except FileNotFoundError:
+        prose = page_prose(app, docname)
+        if prose is None:
             continue
-        pages[docname] = prose_sections(doctree)
+        pages[docname] = prose
         if language != SOURCE_LANGUAGE:
             english = source_title(app, docname)
             if english:
@@ -270,5 +312,7 @@ def no_fetched_summaries(app, config) -> None:
 
 def setup(app):
     app.connect("config-inited", no_fetched_summaries)
+    # Last, after the other extensions have changed the doctree.
+    app.connect("doctree-resolved", remember_prose, priority=900)
     app.connect("html-page-context", write_search_data)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
