@@ -18,7 +18,9 @@ reader of this book trips over:
 What this extension does instead:
 
 * **The prose of every page, written once at build time**, into
-  ``_static/convbook-search-data.js`` beside each language's search index:
+  ``_static/convbook-search-data.js`` of each language's site (taken from
+  the doctree Sphinx resolves to write each page, kept in the doctree
+  folder for the pages an incremental build does not rewrite):
   each section's paragraphs, list items and admonitions, without code,
   outputs, figures, tables or the page's chrome, each formula once (its TeX
   source, lightly made readable: ``k_l × k_l``). The search page loads it
