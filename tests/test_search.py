@@ -208,3 +208,17 @@ def test_korean_search_ranks_the_titled_chapter_first_with_prose_snippets(tab, s
                         f"{[stem_korean(word) for word in words]}, English {want}")
     problems += [f"console: {error}" for error in tab.errors]
     fail_if(problems, "Korean search:")
+
+
+def test_a_formula_reads_once_in_a_snippet_as_plain_text():
+    """The snippets' formulas: TeX made readable, hand-written expectations."""
+    from convbook_search import tex_to_text
+
+    cases = {
+        r"k_l \times k_l": "k_l × k_l",
+        r"W_\text{out} = \left\lfloor \frac{W + 2P - K}{S} \right\rfloor + 1": "W_out = ⌊(W + 2P - K)/S⌋ + 1",
+        r"\sum_{i,j} x_{i+m}": "∑_(i,j) x_(i+m)",
+        r"\mathrm{ReLU}(x) = \max(0, x)": "ReLU(x) = max(0, x)",
+        r"\sigma^{2}": "σ^2",
+    }
+    assert {tex: tex_to_text(tex) for tex in cases} == cases

@@ -133,6 +133,7 @@ def tex_to_text(tex: str) -> str:
         text = unbraced
     text = text.replace("{", " ").replace("}", " ")
     text = re.sub(r"\s*([_^])\s*", r"\1", text)
+    text = re.sub(r"\b(max|min|exp|log|tanh) \(", r"\1(", text)  # max(0, x), as written
     text = re.sub(r"([(\[⌊⌈])\s+", r"\1", text)
     text = re.sub(r"\s+([)\],.⌋⌉])", r"\1", text)
     return " ".join(text.split())
