@@ -91,7 +91,8 @@ test: setup browser $(PDFTOTEXT)
 # book printed by Chromium from its single-page build (from the execution
 # cache), and _build/pdf/conv-book-site.zip, the site to read from disk.
 # `make pdf PDF_LANGUAGE=ko` prints the Korean edition, _build/pdf/ko/.
-# PDF_FLAGS=--no-zip prints the PDF only.
+# PDF_FLAGS=--no-zip prints the PDF only; PDF_FLAGS=--zip-only makes only the
+# zip, which holds every language's PDF (print the Korean one first).
 PDF_LANGUAGE ?= en
 PDF_FLAGS ?=
 pdf: book $(CHROMIUM) $(PDFTOTEXT) $(if $(filter ko,$(PDF_LANGUAGE)),$(KOREAN_FONT))

@@ -25,6 +25,18 @@ pages already show math without web fonts when read from disk (MathML,
 ``book/_ext/convbook_math.py``); in the zip they also do not preload fonts,
 and the stylesheets carry their small SVG images inline.
 
+The zip also holds every language's PDF found in the output folder
+(``conv-book.pdf``, ``ko/conv-book.pdf``), each where the site publishes it,
+and its pages' "Book (.pdf)" entries and links point at those copies; the
+"Site (.zip)" entry, which would download the zip that is open, is left out.
+Its search works from ``file://`` as it is: the snippets come from a script
+the site already has (``book/_ext/convbook_search.py``), not from fetches.
+To have both PDFs in the zip, print the other languages first::
+
+    python scripts/build_pdf.py --language ko --no-zip
+    python scripts/build_pdf.py                   # English, then the zip with both PDFs
+    python scripts/build_pdf.py --zip-only        # or: only the zip, every PDF required
+
 The Pages workflow copies ``_build/pdf/`` into the site's root, where every
 page's download menu links to both (``book/_ext/convbook_print.py``).
 """
@@ -39,6 +51,7 @@ import http.server
 import io
 import logging
 import os
+import posixpath
 import re
 import subprocess
 import sys
@@ -379,10 +392,39 @@ def offline_css(text: str, folder: Path) -> str:
     return _CSS_URL.sub(inline, text)
 
 
-def build_zip(site: Path, target: Path) -> int:
-    """Zip the built site for reading offline; return the number of files."""
+_CANONICAL = re.compile(r'<link rel="canonical" href="(?P<url>[^"]+)"')
+
+
+def _language_folder(language: str) -> str:
+    """Where a language lives in the site: ``""`` for the first, ``"ko/"`` for Korean."""
+    return "" if language == build_book.LANGUAGES[0] else f"{language}/"
+
+
+def offline_downloads(text: str, page: str, pdfs: set[str]) -> str:
+    """A page whose download links point at the zip's own PDFs, without the zip's own entry.
+
+    ``page`` is the page's path in the site (``ko/book/filters.html``);
+    ``pdfs``, the paths in the site of the PDFs the zip holds. The published
+    addresses come from the page's canonical link (its address on the site).
+    """
+    canonical = _CANONICAL.search(text)
+    if not canonical or "://" not in canonical["url"] or not canonical["url"].endswith(page):
+        return text
+    site = canonical["url"][: -len(page)]
+    folder = posixpath.dirname(page) or "."
+    for pdf in sorted(pdfs):
+        text = text.replace(f'href="{site}{pdf}"', f'href="{posixpath.relpath(pdf, folder)}"')
+    # The menu's "Site (.zip)" entry: the reader has the site already.
+    entry = re.compile(rf'<li>\s*<a href="{re.escape(site + SITE_ZIP_NAME)}"[^>]*>.*?</a>\s*</li>', re.S)
+    return entry.sub("", text)
+
+
+def build_zip(site: Path, target: Path, pdfs: dict[str, Path] | None = None) -> int:
+    """Zip the built site for reading offline, with the PDFs given by language; return the number of files."""
     if not (site / "index.html").is_file():
         raise PdfError(f"no built site at {site}: run `make book` first")
+    pdfs = pdfs or {}
+    in_site = {f"{_language_folder(language)}{PDF_NAME}": path for language, path in pdfs.items()}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".zip.partial")
     count = 0
@@ -390,16 +432,35 @@ def build_zip(site: Path, target: Path) -> int:
         for path in sorted(site.rglob("*")):
             if not path.is_file() or path.name in NOT_ZIPPED:
                 continue
-            name = f"{ZIP_FOLDER}/{path.relative_to(site).as_posix()}"
+            relative = path.relative_to(site).as_posix()
+            name = f"{ZIP_FOLDER}/{relative}"
             if path.suffix == ".html":
-                archive.writestr(name, offline_html(path.read_text(encoding="utf-8")))
+                text = offline_html(path.read_text(encoding="utf-8"))
+                archive.writestr(name, offline_downloads(text, relative, set(in_site)))
             elif path.suffix == ".css" and "_static" in path.relative_to(site).parts:
                 archive.writestr(name, offline_css(path.read_text(encoding="utf-8"), path.parent))
             else:
                 archive.write(path, name)
             count += 1
+        for relative, pdf in sorted(in_site.items()):
+            # Already compressed: stored as it is.
+            archive.write(pdf, f"{ZIP_FOLDER}/{relative}", compress_type=zipfile.ZIP_STORED)
+            count += 1
     partial.replace(target)
     return count
+
+
+def zip_pdfs(out: Path, required: bool) -> dict[str, Path]:
+    """Every language's PDF in ``out``; a missing one is an error when ``required``, else a warning."""
+    found = {language: pdf_path(out, language) for language in build_book.LANGUAGES}
+    missing = {language: path for language, path in found.items() if not path.is_file()}
+    for language, path in missing.items():
+        advice = f"`python scripts/build_pdf.py --language {language} --no-zip` first"
+        if required:
+            raise PdfError(f"no {language} PDF at {path} for the zip: run {advice}")
+        print(f"warning: the zip has no {language} PDF ({path} is missing; run {advice}): "
+              "its pages' \"Book (.pdf)\" entries point online", flush=True)
+    return {language: path for language, path in found.items() if language not in missing}
 
 
 # --- Main -------------------------------------------------------------------------------
@@ -442,12 +503,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, help="the built site to zip (default: PATH_OUTPUT/_build/html)")
     parser.add_argument("--out", type=Path, help="where to write the PDF and zip (default: PATH_OUTPUT/_build/pdf)")
     parser.add_argument("--no-zip", action="store_true", help="only the PDF")
+    parser.add_argument("--zip-only", action="store_true",
+                        help="only the zip, with every language's PDF already printed into --out")
     parser.add_argument("--verbose", action="store_true", help="show the single-page build's log")
     args = parser.parse_args(argv)
     output = args.path_output.resolve()
     out = (args.out or output / "_build" / "pdf").resolve()
     site = (args.site or output / "_build" / "html").resolve()
 
+    if args.zip_only and args.no_zip:
+        parser.error("--zip-only and --no-zip ask for nothing")
+    if args.zip_only:
+        return write_zip(site, out, required=True)
     start = time.perf_counter()
     pdf, facts = build_pdf(args.language, output, out, quiet=not args.verbose)
     seconds = time.perf_counter() - start
@@ -459,11 +526,18 @@ def main(argv: list[str] | None = None) -> int:
     if size > TARGET_BYTES:
         print(f"warning: the PDF is {size / 1e6:.1f} MB, over the {TARGET_BYTES / 1e6:.0f} MB goal", flush=True)
     if not args.no_zip:
-        start = time.perf_counter()
-        target = out / SITE_ZIP_NAME
-        count = build_zip(site, target)
-        print(f"[convbook] site zip: {count} files, {target.stat().st_size / 1e6:.1f} MB, "
-              f"in {time.perf_counter() - start:.1f} s -> {target}", flush=True)
+        return write_zip(site, out, required=False)
+    return 0
+
+
+def write_zip(site: Path, out: Path, required: bool) -> int:
+    """The site's zip, with the PDFs in ``out`` (all of them when ``required``)."""
+    start = time.perf_counter()
+    target = out / SITE_ZIP_NAME
+    pdfs = zip_pdfs(out, required)
+    count = build_zip(site, target, pdfs)
+    print(f"[convbook] site zip: {count} files ({', '.join(sorted(pdfs))} PDF), "
+          f"{target.stat().st_size / 1e6:.1f} MB, in {time.perf_counter() - start:.1f} s -> {target}", flush=True)
     return 0
 
 

@@ -89,6 +89,12 @@ def build_offline_edition(site: Path, tmp_path_factory) -> dict:
     """Run ``scripts/build_pdf.py`` (started as soon as the site is built)."""
     output = tmp_path_factory.mktemp("pdf")
     shutil.copytree(site.parent, output / "_build", symlinks=True)
+    # The zip holds every language's PDF that is printed (issue 18). Printing
+    # the Korean one too would double this build's time, and only the zip's
+    # packaging of it is under test: a one-page stand-in takes its place.
+    korean = build_pdf.pdf_path(output / "_build" / "pdf", "ko")
+    korean.parent.mkdir(parents=True, exist_ok=True)
+    korean.write_bytes(stand_in_pdf())
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build_pdf.py"), "--path-output", str(output), "--verbose"],
         cwd=ROOT, capture_output=True, text=True,
@@ -100,7 +106,20 @@ def build_offline_edition(site: Path, tmp_path_factory) -> dict:
         pytest.fail(f"scripts/build_pdf.py failed (exit {result.returncode}):\n{tail}", pytrace=False)
     assert "[convbook] executing" not in log, "the PDF's build executed notebooks instead of using the cache"
     pdf = output / "_build" / "pdf" / build_pdf.PDF_NAME
-    return {"pdf": pdf, "zip": output / "_build" / "pdf" / build_pdf.SITE_ZIP_NAME, "log": log}
+    return {"pdf": pdf, "zip": output / "_build" / "pdf" / build_pdf.SITE_ZIP_NAME, "log": log, "ko_pdf": korean}
+
+
+def stand_in_pdf() -> bytes:
+    """A one-page PDF (pypdf's blank page)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -486,37 +505,68 @@ def test_printed_page_has_no_toggle_text_or_buttons(printed_chapter):
 
 # --- The site as a zip, read from file:// ----------------------------------------------
 
+#: The download menu's entries, where the browser resolves their links.
+DOWNLOADS_JS = """() => Array.from(document.querySelectorAll('.dropdown-download-buttons a'))
+    .map((a) => ({label: a.textContent.trim(), href: a.href}))"""
+#: The search page's results: link and snippet.
+SEARCH_RESULTS_JS = """() => Array.from(document.querySelectorAll('#search-results ul.search > li'))
+    .map((li) => ({href: li.querySelector('a').href, snippet: (li.querySelector('p.context') || {}).textContent}))"""
+
+
 def test_the_zip_reads_offline_from_disk(offline, browser, tmp_path):
+    pdfs = {f"{build_pdf.ZIP_FOLDER}/{build_pdf.PDF_NAME}": offline["pdf"],
+            f"{build_pdf.ZIP_FOLDER}/ko/{build_pdf.PDF_NAME}": offline["ko_pdf"]}
     with zipfile.ZipFile(offline["zip"]) as archive:
         names = archive.namelist()
         assert all(name.startswith(build_pdf.ZIP_FOLDER + "/") for name in names)
-        assert not any(name.endswith((".pdf", ".zip")) for name in names), "the zip holds the PDF or itself"
+        assert not any(name.endswith(".zip") for name in names), "the zip holds itself"
+        for name, pdf in pdfs.items():
+            assert name in names and archive.read(name) == pdf.read_bytes(), f"the zip does not hold {pdf} as {name}"
+        assert sorted(name for name in names if name.endswith(".pdf")) == sorted(pdfs), "other PDFs in the zip"
         archive.extractall(tmp_path)
     folder = tmp_path / build_pdf.ZIP_FOLDER
+    chapter = next(page for page in PAGES if page.endswith("padding-stride"))
     problems = []
     context = browser.new_context()
     # Nothing may come from anywhere but the disk.
     context.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
     try:
-        for page in ("index.html", "book/filters.html", "book/playground.html"):
+        for page, query in (("index.html", None), ("book/filters.html", None), ("book/playground.html", None),
+                            ("ko/book/filters.html", None), ("search.html", "padding"), ("ko/search.html", "stride")):
             tab = context.new_page()
             errors = []
             tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
             tab.on("pageerror", lambda error: errors.append(f"uncaught {error}"))
             tab.on("requestfailed", lambda request: errors.append(f"failed {request.url}")
                    if not request.url.endswith("favicon.svg") else None)
-            tab.goto((folder / page).as_uri(), wait_until="load")
+            tab.goto((folder / page).as_uri() + (f"?q={query}" if query else ""), wait_until="load")
             if page.endswith("playground.html"):
                 tab.wait_for_selector("#conv-playground[data-ready='true']", timeout=30_000)
+            if query:
+                # Search from disk (issue 18): results, each with its snippet, and no fetches.
+                tab.wait_for_function("() => { const s = document.querySelector('#search-results .search-summary');"
+                                      " return s && s.textContent.trim().length > 0; }", timeout=15_000)
+                results = tab.evaluate(SEARCH_RESULTS_JS)
+                if not results or not results[0]["href"].split("#")[0].endswith(f"/{chapter}.html"):
+                    problems.append(f"{page}?q={query}: want {chapter} first, got {[r['href'] for r in results]}")
+                problems += [f"{page}?q={query}: no snippet for {r['href']}" for r in results if not r["snippet"]]
             tab.wait_for_timeout(500)
             if page.endswith("filters.html"):
                 shown = tab.evaluate("() => document.querySelectorAll('.bd-article .math').length")
                 assert shown > 0, "the filters chapter shows no math from the zip"
+                # The download menu: this language's PDF inside the zip, no "Site (.zip)".
+                language_pdf = folder / page.replace("book/filters.html", build_pdf.PDF_NAME)
+                entries = tab.evaluate(DOWNLOADS_JS)
+                links = [entry["href"] for entry in entries]
+                if language_pdf.as_uri() not in links:
+                    problems.append(f"{page}: the download menu does not link {language_pdf.as_uri()}: {entries}")
+                problems += [f"{page}: the download menu links {link} (online, or the zip itself)"
+                             for link in links if link.endswith((".pdf", ".zip")) and link != language_pdf.as_uri()]
             problems += [f"{page}: {error}" for error in errors]
             tab.close()
     finally:
         context.close()
-    fail_if(problems, "console errors reading the zipped site from file://:")
+    fail_if(problems, "reading the zipped site from file://:")
 
 
 def test_the_pdf_names_the_book_one_way(reader):

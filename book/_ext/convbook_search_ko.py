@@ -8,8 +8,12 @@ Hangul word, the same rule in the index (Python, :meth:`SearchKorean.stem`)
 and in the reader's browser (JavaScript, generated from the same
 :data:`PARTICLES` list by :func:`javascript_stemmer`), so both see 배열.
 
-Latin words (code names, English terms in parentheses) are only lowercased,
-as they are written in the Korean text.
+Latin words (code names, English terms in parentheses: 스트라이드(stride))
+are stemmed as the English site stems them, by Sphinx's own Porter stemmer
+(Python's ``snowballstemmer`` in the index, Sphinx's JavaScript port in the
+browser), so that ``strides`` typed on /ko/ finds ``stride`` as it does on
+the English site (issue 18). English stop words (``and``, ``the``) are left
+out of Korean queries as they are out of English ones.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from __future__ import annotations
 import json
 import re
 
+import snowballstemmer
 from sphinx.search import SearchLanguage
+from sphinx.search.en import english_stopwords, js_porter_stemmer
 
 #: Particles and copula endings stripped from the end of a Hangul word,
 #: longest first so that 에서는 goes before 는. A word keeps at least one
@@ -32,38 +38,54 @@ PARTICLES = (
 #: The plural suffix, stripped after the particle (필터들을 -> 필터들 -> 필터).
 PLURAL = "들"
 HANGUL_END = re.compile(r"[\uac00-\ud7a3]$")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+#: The English site's stemmer (Sphinx's SearchEnglish uses the same).
+_PORTER = snowballstemmer.stemmer("porter")
 
 
 def stem_korean(word: str) -> str:
-    """A Hangul word without its particle and plural suffix, lowercased.
+    """A Hangul word without its particle and plural suffix; a Latin word stemmed as in English.
 
-    >>> [stem_korean(w) for w in ["배열로", "합성곱은", "맵을", "필터들을", "Filter", "맵"]]
-    ['배열', '합성곱', '맵', '필터', 'filter', '맵']
+    >>> [stem_korean(w) for w in ["배열로", "합성곱은", "맵을", "필터들을", "Filters", "strides를", "맵"]]
+    ['배열', '합성곱', '맵', '필터', 'filter', 'stride', '맵']
     """
     word = word.lower()
     if not HANGUL_END.search(word):
-        return word
+        return word if HANGUL.search(word) else _PORTER.stemWord(word)
     for particle in PARTICLES:
         if word.endswith(particle) and len(word) > len(particle):
             word = word[: -len(particle)]
             break
     if word.endswith(PLURAL) and len(word) > len(PLURAL):
         word = word[: -len(PLURAL)]
-    return word
+    # A Latin word with a particle (strides를): the word, stemmed as in English.
+    return word if HANGUL.search(word) else _PORTER.stemWord(word)
+
+
+def _english_stemmer_js() -> str:
+    """Sphinx's JavaScript Porter stemmer, as ``EnglishStemmer``."""
+    name = "var Stemmer = function"
+    if js_porter_stemmer.count(name) != 1:
+        raise RuntimeError("sphinx.search.en.js_porter_stemmer no longer defines `var Stemmer`: "
+                           "update book/_ext/convbook_search_ko.py")
+    return js_porter_stemmer.replace(name, "var EnglishStemmer = function")
 
 
 def javascript_stemmer() -> str:
     """The browser's ``Stemmer`` class: :func:`stem_korean` in JavaScript."""
-    return f"""
+    return _english_stemmer_js() + f"""
 /* Korean particle stripping: book/_ext/convbook_search_ko.py, the same
-   rule as the search index's. */
+   rule as the search index's; Latin words go to the English stemmer. */
 var Stemmer = function() {{
   const particles = {json.dumps(list(PARTICLES), ensure_ascii=False)};
   const plural = {json.dumps(PLURAL, ensure_ascii=False)};
   const hangulEnd = /[\\uac00-\\ud7a3]$/;
+  const hangul = /[\\uac00-\\ud7a3]/;
+  const english = new EnglishStemmer();
+  const latin = (word) => hangul.test(word) ? word : english.stemWord(word);
   this.stemWord = function(word) {{
     word = word.toLowerCase();
-    if (!hangulEnd.test(word)) return word;
+    if (!hangulEnd.test(word)) return latin(word);
     for (const particle of particles) {{
       if (word.endsWith(particle) && word.length > particle.length) {{
         word = word.slice(0, word.length - particle.length);
@@ -73,7 +95,7 @@ var Stemmer = function() {{
     if (word.endsWith(plural) && word.length > plural.length) {{
       word = word.slice(0, word.length - plural.length);
     }}
-    return word;
+    return latin(word);
   }};
 }};
 """
@@ -85,6 +107,8 @@ class SearchKorean(SearchLanguage):
     lang = "ko"
     language_name = "Korean"
     js_stemmer_code = javascript_stemmer()
+    #: English stop words, for the English words of a Korean query or page.
+    stopwords = english_stopwords
 
     def stem(self, word: str) -> str:
         return stem_korean(word)
