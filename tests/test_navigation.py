@@ -294,7 +294,7 @@ def check_on_this_page(tab, screen: str, where: str) -> None:
 
 def check_nothing_fixed_over_the_content(tab, where: str) -> None:
     """Scrolled to each section (upwards, as a reader going back), no fixed element lies over the content."""
-    headings = tab.evaluate("""() => [...document.querySelectorAll('.bd-article section')]
+    headings = tab.evaluate("""() => [...document.querySelectorAll('.bd-article section:has(> :is(h1, h2, h3))')]
         .map(s => s.id).filter(Boolean)""")
     tab.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
     tab.wait_for_timeout(200)
