@@ -167,3 +167,22 @@ def test_maps_to_scale_colour_scales():
     assert symmetric.axes[0].images[0].get_clim() == (-3.0, 3.0)
     full = plot_maps_to_scale(maps, ["a", "b"], symmetric=False)
     assert full.axes[1].images[0].get_clim() == (-2.0, 3.0)
+
+
+def test_maps_to_scale_magnify_draws_a_pooled_map_over_its_source_area():
+    source = np.arange(16.0).reshape(4, 4)
+    pooled = source.reshape(2, 2, 2, 2).max(axis=(1, 3))     # 2x2 max pooling by hand
+    fig = plot_maps_to_scale([source, pooled], ["a", "b"], magnify=[1, 2], grid=2)
+    a, b = fig.axes
+    # Same drawn width: the pooled pixel (i, j) covers the source's block (2i:2i+2, 2j:2j+2).
+    assert a.get_position().width == pytest.approx(b.get_position().width, rel=0.01)
+    assert b.images[0].get_extent() == [-0.5, 3.5, 3.5, -0.5]
+    assert "2 x 2, drawn 2x" in b.get_title()
+    # One vertical and one horizontal grid line inside each 4x4-drawn panel, at 1.5.
+    for ax in (a, b):
+        positions = sorted({tuple(line.get_xdata()) for line in ax.lines})
+        assert positions == [(-0.5, 3.5), (1.5, 1.5)]
+    with pytest.raises(ValueError, match="magnify"):
+        plot_maps_to_scale([source], ["a"], magnify=[0])
+    with pytest.raises(ValueError, match="grid"):
+        plot_maps_to_scale([source], ["a"], grid=0)

@@ -189,3 +189,18 @@ def test_figures_are_white_and_their_numbers_readable():
     # The outline of each panel is the measured box: 3 and 5 pixels wide.
     widths = [ax.patches[0].get_width() for ax in figures[0].axes]
     assert widths == [3, 5]
+
+
+def test_receptive_field_figure_frames_each_pixel_of_a_dilated_field():
+    # A 3x3 layer with dilation 2: 9 pixels, one apart, in a 5x5 box.
+    grad = unit_input_gradient(conv_stack([(3, 1, 2)]), np.ones((9, 9), dtype=np.float32))
+    fig = plot_receptive_fields(np.full((9, 9), 0.5), [grad], ["dilation 2"])
+    ax = fig.axes[0]
+    frames = [p for p in ax.patches if p.get_width() == 1 and p.get_height() == 1]
+    corners = sorted((int(p.get_y() + 0.5), int(p.get_x() + 0.5)) for p in frames)
+    assert corners == sorted(zip(*map(list, np.nonzero(grad))))
+    rows, cols = zip(*corners)
+    assert len(corners) == 9 and sorted(set(rows)) == [2, 4, 6] and sorted(set(cols)) == [2, 4, 6]
+    # The tint is nearly opaque where the field is, transparent in its holes.
+    tint = ax.images[1].get_array()
+    assert tint[2, 2, 3] >= 0.8 and tint[3, 3, 3] == 0

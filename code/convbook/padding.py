@@ -12,6 +12,8 @@ the input pixels no position covers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -213,12 +215,20 @@ def strided_feature_map(image, kernel, *, stride: int = 1, padding: int | str = 
 
 
 def plot_maps_to_scale(
-    maps, titles, *, pixels_per_inch: float = 110.0, symmetric: bool = True
+    maps,
+    titles,
+    *,
+    pixels_per_inch: float = 110.0,
+    symmetric: bool = True,
+    magnify: Sequence[int] | None = None,
+    grid: int | None = None,
 ) -> Figure:
     """Draw maps of different sizes side by side, all at the same pixel scale.
 
     A map half as wide is drawn half as wide, so the effect of stride and
-    padding on the size is visible at a glance.
+    padding on the size is visible at a glance. With ``magnify``, a map's
+    pixels are drawn larger instead, for example a pooled map at twice the
+    scale, so that it covers the same area as the map it was pooled from.
 
     Parameters
     ----------
@@ -232,6 +242,13 @@ def plot_maps_to_scale(
         If true (the default), one gray scale ``[-m, m]`` centred on zero for
         all maps, ``m`` the largest absolute value; otherwise one scale from
         the smallest to the largest value of all maps (for ReLU outputs).
+    magnify : sequence of int, optional
+        One factor per map (default all 1): map ``i`` is drawn with each of
+        its pixels ``magnify[i]`` drawn pixels wide and tall.
+    grid : int, optional
+        If given, thin lines every ``grid`` drawn pixels across every panel:
+        with ``grid=2`` and a pooled map magnified by 2, each 2x2 block of
+        the source and the one pooled pixel it becomes get the same frame.
 
     Returns
     -------
@@ -246,14 +263,21 @@ def plot_maps_to_scale(
             f"expected one title per map and at least one map, got {len(arrays)} maps "
             f"and {len(titles)} titles"
         )
-    widths = [a.shape[1] for a in arrays]
-    tallest = max(a.shape[0] for a in arrays)
+    factors = [1] * len(arrays) if magnify is None else list(magnify)
+    if len(factors) != len(arrays) or not all(
+        isinstance(f, (int, np.integer)) and not isinstance(f, bool) and f >= 1 for f in factors
+    ):
+        raise ValueError(f"magnify must hold one integer >= 1 per map, got {magnify!r}")
+    if grid is not None and (not isinstance(grid, (int, np.integer)) or isinstance(grid, bool) or grid < 1):
+        raise ValueError(f"grid must be an integer >= 1 or None, got {grid!r}")
+    widths = [a.shape[1] * f for a, f in zip(arrays, factors)]
+    tallest = max(a.shape[0] * f for a, f in zip(arrays, factors))
     fig_width = sum(widths) / pixels_per_inch + 0.3 * len(arrays) + 0.2
     fig = _new_figure((fig_width, tallest / pixels_per_inch + 0.8))
     # A figure wider than the page (6.72 inches at 100 dpi) is shrunk to fit;
     # 1.4 points per inch of width keeps the titles at least 9 px tall there.
     title_size = max(9.0, 1.4 * fig_width)
-    grid = fig.add_gridspec(1, len(arrays), width_ratios=widths)
+    panels = fig.add_gridspec(1, len(arrays), width_ratios=widths)
     if symmetric:
         high = max(float(np.abs(a).max()) for a in arrays) or 1.0
         low = -high
@@ -261,17 +285,27 @@ def plot_maps_to_scale(
         low = min(float(a.min()) for a in arrays)
         high = max(float(a.max()) for a in arrays)
         high = high if high > low else low + 1.0
-    for i, (array, title) in enumerate(zip(arrays, titles)):
-        ax = fig.add_subplot(grid[0, i], xticks=[], yticks=[])
-        ax.imshow(array, cmap="gray", vmin=low, vmax=high)
+    for i, (array, title, factor) in enumerate(zip(arrays, titles, factors)):
+        ax = fig.add_subplot(panels[0, i], xticks=[], yticks=[])
+        drawn_h, drawn_w = array.shape[0] * factor, array.shape[1] * factor
+        # Drawn coordinates: each map pixel spans `factor` units.
+        ax.imshow(array, cmap="gray", vmin=low, vmax=high,
+                  extent=(-0.5, drawn_w - 0.5, drawn_h - 0.5, -0.5))
         ax.set_anchor("N")
-        ax.set_title(f"{title}\n{array.shape[0]} x {array.shape[1]}", fontsize=title_size)
-        ax.set_xlim(-0.5, array.shape[1] - 0.5)
+        drawn = "" if factor == 1 else f", drawn {factor}x"
+        ax.set_title(f"{title}\n{array.shape[0]} x {array.shape[1]}{drawn}", fontsize=title_size)
+        ax.set_xlim(-0.5, drawn_w - 0.5)
         ax.set_ylim(tallest - 0.5, -0.5)
+        if grid is not None:
+            # Orange shows on black and on white alike.
+            for x in np.arange(grid, drawn_w, grid) - 0.5:
+                ax.plot([x, x], [-0.5, drawn_h - 0.5], color="tab:orange", linewidth=0.6, alpha=0.8)
+            for y in np.arange(grid, drawn_h, grid) - 0.5:
+                ax.plot([-0.5, drawn_w - 0.5], [y, y], color="tab:orange", linewidth=0.6, alpha=0.8)
         # Frame the map itself, not the (taller) axes around it.
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.add_patch(Rectangle((-0.5, -0.5), array.shape[1], array.shape[0],
+        ax.add_patch(Rectangle((-0.5, -0.5), drawn_w, drawn_h,
                                fill=False, edgecolor="black", linewidth=0.8, clip_on=False))
     fig.tight_layout()
     return fig

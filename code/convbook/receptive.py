@@ -340,7 +340,8 @@ def plot_receptive_fields(image, gradients, titles: Sequence[str], *, panel_size
     """Draw measured receptive fields over the same image, one panel each.
 
     Each panel shows ``image`` in gray, tints the pixels whose gradient is
-    nonzero, and outlines their bounding box.
+    nonzero orange and frames each of them, and outlines their bounding box
+    in red.
 
     Parameters
     ----------
@@ -383,11 +384,17 @@ def plot_receptive_fields(image, gradients, titles: Sequence[str], *, panel_size
         ax = fig.add_subplot(1, n, i + 1, xticks=[], yticks=[])
         ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
         tint = np.zeros((height, width, 4), dtype=np.float32)
-        tint[grad != 0] = (1.0, 0.55, 0.0, 0.55)   # orange, half transparent
+        # Orange, nearly opaque, so that it stands out on light pixels too.
+        tint[grad != 0] = (1.0, 0.55, 0.0, 0.85)
         ax.imshow(tint)
         top, left, box_h, box_w = nonzero_box(grad)
         ax.add_patch(Rectangle((left - 0.5, top - 0.5), box_w, box_h, fill=False,
-                               edgecolor="red", linewidth=2))
+                               edgecolor="red", linewidth=2, zorder=3))
+        # A dark frame around every pixel of the field: a sparse (dilated)
+        # field shows as separate squares with the photo between them.
+        for r, c in zip(*np.nonzero(grad)):
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False,
+                                   edgecolor="black", linewidth=0.8))
         ax.set_title(title, fontsize=11)
     fig.tight_layout()
     return fig
