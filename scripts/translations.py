@@ -32,8 +32,12 @@ import polib
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locale"
-#: Languages with catalogs (the source language, English, has none).
-TRANSLATED = ("ko",)
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_book  # noqa: E402  (scripts/build_book.py: the languages and the builds)
+
+#: Languages with catalogs: ``languages:`` of ``_config.yml`` but the first,
+#: English, the sources' language.
+TRANSLATED = build_book.LANGUAGES[1:]
 
 # {role}`content`, with an optional "text <target>" content.
 ROLE = re.compile(r"\{(?P<role>[a-zA-Z][\w:-]*)\}`(?P<content>[^`]*)`")
@@ -123,10 +127,7 @@ def stats() -> None:
 
 def update() -> None:
     """Extract the English messages and merge them into every catalog."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from build_book import LANGUAGES, build  # scripts/build_book.py
-
-    gettext = build(LANGUAGES[0], ROOT, builder="gettext", quiet=True)
+    gettext = build_book.build(build_book.LANGUAGES[0], ROOT, builder="gettext", quiet=True)
     for language in TRANSLATED:
         subprocess.run(
             [str(Path(sys.executable).with_name("sphinx-intl")), "update", "-p", str(gettext),

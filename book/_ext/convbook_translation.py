@@ -42,7 +42,9 @@ from sphinx import locale as sphinx_locale
 
 #: The language the sources are written in; it is built at the site root.
 SOURCE_LANGUAGE = "en"
-#: Every language of the book, with its name in that language.
+#: The name of each language the book may be built in, in that language.
+#: Which of them the book *is* built in is ``languages:`` in ``_config.yml``
+#: (:func:`book_languages`); a new language needs its name here.
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 #: The hand-written catalog of the themes' strings (``theme.po``), and the
@@ -75,6 +77,54 @@ def own_page_glue(text: str, document: str) -> str:
         return f"{{glue{match['kind'] or ''}}}`{document}::{key}:{spec or 's'}`"
 
     return GLUE_ROLE.sub(replace, text)
+
+
+def book_languages(config: Path | dict) -> tuple[str, ...]:
+    """The book's languages, ``languages:`` of ``_config.yml``: English first.
+
+    The one place a fork turns a translation on or off. Without the key the
+    book is English only.
+
+    Parameters
+    ----------
+    config : pathlib.Path or dict
+        The Jupyter Book configuration file, or its content.
+
+    >>> book_languages({"languages": ["en", "ko"]})
+    ('en', 'ko')
+    >>> book_languages({})
+    ('en',)
+    """
+    if not isinstance(config, dict):
+        import yaml
+
+        config = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    languages = config.get("languages") or [SOURCE_LANGUAGE]
+    if isinstance(languages, str):
+        languages = [languages]
+    languages = tuple(str(code) for code in languages)
+    if languages[0] != SOURCE_LANGUAGE:
+        raise ValueError(f"_config.yml: `languages:` must start with {SOURCE_LANGUAGE!r}, the sources' language "
+                         f"(built at the site's root), not {languages!r}")
+    unknown = [code for code in languages if code not in LANGUAGE_NAMES]
+    if unknown or len(set(languages)) != len(languages):
+        raise ValueError(f"_config.yml: `languages:` {list(languages)!r}: each code once, and each one of "
+                         f"{sorted(LANGUAGE_NAMES)} (a new language needs its name in LANGUAGE_NAMES, "
+                         "book/_ext/convbook_translation.py)")
+    return languages
+
+
+def configured_languages(app) -> tuple[str, ...]:
+    """This build's languages: ``convbook_languages`` when a script set it, else ``_config.yml``'s.
+
+    ``scripts/build_book.py`` writes ``convbook_languages`` into the
+    configurations it derives; a plain ``jupyter-book build .`` reads
+    ``languages:`` from the ``_config.yml`` beside the sources.
+    """
+    if app.config.convbook_languages:
+        return book_languages({"languages": list(app.config.convbook_languages)})
+    config = Path(app.confdir) / "_config.yml"
+    return book_languages(config) if config.exists() else (SOURCE_LANGUAGE,)
 
 
 def _catalog_folder(app) -> Path | None:
@@ -240,16 +290,18 @@ def add_language_links(app, pagename, templatename, context, doctree) -> None:
     if app.builder.format != "html" or not getattr(app.builder, "out_suffix", None):
         return
     current = app.config.language or SOURCE_LANGUAGE
-    others = [code for code in LANGUAGE_NAMES if code != current]
+    languages = configured_languages(app)
+    # English only: no switcher and no alternates (they would lead to a 404).
+    others = [code for code in languages if code != current] if len(languages) > 1 else []
     context["convbook_languages"] = [
         {"code": code, "name": LANGUAGE_NAMES[code], "url": _other_language_url(app, pagename, code, context)}
         for code in others
     ]
     root = _site_root(app)
-    if root:
+    if root and others:
         suffix = app.builder.out_suffix
         alternates = []
-        for code in LANGUAGE_NAMES:
+        for code in languages:
             prefix = "" if code == SOURCE_LANGUAGE else f"{code}/"
             alternates.append(f'<link rel="alternate" hreflang="{code}" href="{root}{prefix}{pagename}{suffix}" />')
         context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(alternates)
@@ -285,6 +337,9 @@ def translate_root_page(app, exception) -> None:
 
 
 def setup(app):
+    # The book's languages, set by scripts/build_book.py in the configurations
+    # it derives; otherwise read from _config.yml's `languages:`.
+    app.add_config_value("convbook_languages", None, "env")
     # Before sphinx-exercise reads its label into numfig_format (priority 500).
     app.connect("config-inited", compile_catalogs, priority=300)
     # After convbook_repository derives the English address (priority 400).
