@@ -73,6 +73,18 @@ def test_the_checker_catches_a_changed_glue_key_math_and_role_target():
         assert translations.tokens(english) != translations.tokens(bad), bad
 
 
+def test_a_changed_message_shows_what_changed():
+    """A long message changed near its end: the report shows the change, not two identical beginnings."""
+    start = "The four filters of the lesson are 4 x 4 arrays of weights; " * 3
+    before, after = start + "each one sums to 0.", start + "each one sums to zero, as a detector of edges does."
+    assert before[:90] == after[:90]
+    shown = translations.difference(before, after)
+    assert "[-0-]{+zero, as a detector of edges does+}." in shown, shown
+    assert len(shown) < 120 and shown.startswith("…")
+    assert translations.closest(after, {before, "Exercises", "A glossary of the terms."}) == before
+    assert translations.closest("Something else entirely, about pooling.", {before}) is None
+
+
 @pytest.fixture(scope="module")
 def extracted(site, tmp_path_factory) -> dict[str, set[str]]:
     return result_of_work_on_the_site("extracted", site, tmp_path_factory)
@@ -112,11 +124,139 @@ def test_catalogs_follow_the_english(extracted):
             problems.append(f"{po.relative_to(ROOT)}: missing ({len(english)} messages)")
             continue
         catalog = {e.msgid for e in polib.pofile(str(po)) if not e.obsolete}
-        problems += [f"{po.relative_to(ROOT)}: new or changed English: {m[:90]!r}" for m in sorted(english - catalog)]
-        problems += [f"{po.relative_to(ROOT)}: no longer in the English: {m[:90]!r}" for m in sorted(catalog - english)]
+        gone = catalog - english
+        for message in sorted(english - catalog):
+            # A changed message: only the part that changed, with some context.
+            before = translations.closest(message, gone)
+            if before is not None:
+                gone.discard(before)
+                problems.append(f"{po.relative_to(ROOT)}: changed English: {translations.difference(before, message)!r}")
+            else:
+                problems.append(f"{po.relative_to(ROOT)}: new English: {message[:90]!r}")
+        problems += [f"{po.relative_to(ROOT)}: no longer in the English: {m[:90]!r}" for m in sorted(gone)]
     assert not problems, "run `make translations`, then translate:\n  " + "\n  ".join(problems[:40])
     for page in PAGES:
         assert page in extracted, f"no messages extracted from {page}"
+
+
+# --- A new chapter, before and after `make translations` (issue 25) -------------------
+
+#: A chapter as an author adds it: no catalog yet.
+NEW_CHAPTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Sharpen
+
+A sharpening kernel adds to each pixel its difference from its neighbours.
+
+```{code-cell} ipython3
+print(sum([0, -1, 0, -1, 5, -1, 0, -1, 0]))
+```
+
+## Exercises
+
+Its weights sum to one, so a flat region keeps its brightness.
+"""
+#: A page whose catalog is partly done: one message translated, one fuzzy, one not translated.
+PARTLY_TRANSLATED = """# Blur
+
+A blur averages each pixel with its neighbours.
+
+Its weights sum to one as well.
+"""
+PARTLY_TRANSLATED_PO = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+"Language: ko\\n"
+
+msgid "Blur"
+msgstr "흐림 필터"
+
+#, fuzzy
+msgid "A blur averages each pixel with its neighbours."
+msgstr "흐림 필터는 낡은 번역입니다."
+
+msgid "Its weights sum to one as well."
+msgstr ""
+"""
+
+
+@pytest.fixture(scope="module")
+def new_chapter(site, tmp_path_factory) -> dict:
+    return result_of_work_on_the_site("new_chapter", site, tmp_path_factory)
+
+
+@after_the_build("new_chapter")
+def build_a_new_chapter(site: Path, tmp_path_factory) -> dict:
+    """A copy of the book's sources with two new pages, built in every language, then `make translations`.
+
+    The copy's table of contents has only the new pages, so that this takes
+    seconds: the site's own pages are the test run's build.
+    """
+    work = tmp_path_factory.mktemp("new-chapter")
+    source = work / "book-source"
+    for name in ("book", "locale", "scripts"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("*.mo", "__pycache__"))
+    shutil.copy2(ROOT / "_config.yml", source / "_config.yml")
+    (source / "node_modules").symlink_to(ROOT / "node_modules")
+    (source / "book" / "sharpen.md").write_text(NEW_CHAPTER, encoding="utf-8")
+    (source / "book" / "blur.md").write_text(PARTLY_TRANSLATED, encoding="utf-8")
+    (source / "_toc.yml").write_text("format: jb-book\nroot: book/sharpen\nchapters:\n  - file: book/blur\n")
+    catalogs = source / "locale" / LANGUAGE / "LC_MESSAGES" / "book"
+    (catalogs / "blur.po").write_text(PARTLY_TRANSLATED_PO, encoding="utf-8")
+    build = subprocess.run([sys.executable, str(source / "scripts" / "build_book.py"), "--path-output", str(work)],
+                           cwd=source, capture_output=True, text=True)
+    update = subprocess.run([sys.executable, str(source / "scripts" / "translations.py"), "update"],
+                            cwd=source, capture_output=True, text=True)
+    return {"source": source, "site": work / "_build" / "html", "build": build, "update": update}
+
+
+@korean_edition
+def test_a_new_chapter_builds_in_every_language_in_english_until_translated(new_chapter):
+    build = new_chapter["build"]
+    log = build.stdout + build.stderr
+    assert build.returncode == 0, "a page without a catalog failed the strict build:\n" + log[-3000:]
+    site = new_chapter["site"]
+    korean = (site / LANGUAGE / "book" / "sharpen.html").read_text(encoding="utf-8")
+    assert f'lang="{LANGUAGE}"' in korean and "A sharpening kernel adds to each pixel" in korean
+    # Untranslated and fuzzy messages show their English; a translated one its translation.
+    blur = read_page(site / LANGUAGE / "book" / "blur.html")
+    prose = " ".join(" ".join(blur.prose).split())
+    assert "흐림 필터" in prose and "낡은 번역" not in prose, prose
+    assert "A blur averages each pixel with its neighbours." in prose and "Its weights sum to one as well." in prose
+    # One line says so, and names the command.
+    notes = [line for line in log.splitlines() if "make translations" in line]
+    assert len(notes) == 1, notes
+    assert "book/sharpen" in notes[0] and "2 message(s) untranslated or fuzzy in 1 page(s)" in notes[0], notes[0]
+
+
+@korean_edition
+def test_make_translations_creates_the_catalog_and_says_what_to_translate(new_chapter):
+    update = new_chapter["update"]
+    assert update.returncode == 0, update.stdout[-3000:] + update.stderr[-3000:]
+    lines = update.stdout.strip().splitlines()
+    assert len(lines) <= 8, "a short summary, not every catalog:\n" + update.stdout
+    catalogs = new_chapter["source"] / "locale" / LANGUAGE / "LC_MESSAGES" / "book"
+    assert (catalogs / "sharpen.po").is_file()
+    assert any("sharpen.po: 3 to translate (3 new)" in line for line in lines), update.stdout
+    assert any("blur.po: 2 to translate (1 new, 1 changed (fuzzy))" in line for line in lines), update.stdout
+    assert "5 message(s) to translate" in update.stdout
+    # "Exercises" is translated on other pages: the new page reuses it.
+    known = {e.msgid: e.msgstr for e in polib.pofile(str(ROOT / "locale" / LANGUAGE / "LC_MESSAGES" / "book" / "filters.po"))}
+    new = {e.msgid: e for e in polib.pofile(str(catalogs / "sharpen.po"))}
+    assert new["Exercises"].msgstr == known["Exercises"] and "fuzzy" not in new["Exercises"].flags
+    assert not new["Sharpen"].msgstr
+    # Nothing else changed: the other catalogs are the project's.
+    for po in sorted((ROOT / "locale" / LANGUAGE / "LC_MESSAGES" / "book").glob("*.po")):
+        assert (catalogs / po.name).read_bytes() == po.read_bytes(), f"make translations changed {po.name}"
 
 
 # --- The Korean site -----------------------------------------------------------------

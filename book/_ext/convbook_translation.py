@@ -39,6 +39,9 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx import locale as sphinx_locale
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 #: The language the sources are written in; it is built at the site root.
 SOURCE_LANGUAGE = "en"
@@ -154,12 +157,19 @@ def compile_catalogs(app, config) -> None:
     folder = _catalog_folder(app)
     if folder is None:
         raise RuntimeError(f"no message catalogs for language {config.language!r} in {config.locale_dirs}")
+    pending = {}
     for po_path in sorted(folder.rglob("*.po")):
         domain = po_path.relative_to(folder).with_suffix("").as_posix()
         if domain == THEME_CATALOG:
             _register_theme_catalog(app, config, po_path)
             continue
         catalog = polib.pofile(str(po_path))
+        # Untranslated and fuzzy messages are left out of the .mo, so the
+        # page shows their English; noted once at the end of the build.
+        left = sum(1 for entry in catalog if entry.msgid and not entry.obsolete
+                   and (not entry.msgstr or "fuzzy" in entry.flags))
+        if left:
+            pending[domain] = left
         sources = [Path(app.srcdir, domain + suffix) for suffix in (".md", ".ipynb")]
         source = next((path for path in sources if path.exists()), None)
         if source is not None:
@@ -171,6 +181,32 @@ def compile_catalogs(app, config) -> None:
             compiled = Path(scratch) / "catalog.mo"
             catalog.save_as_mofile(str(compiled))
             _write_atomically(po_path.with_suffix(".mo"), compiled.read_bytes())
+    app._convbook_untranslated = pending
+
+
+def note_untranslated(app, exception) -> None:
+    """One line at the end of a translated build: what shows in English, and the command that helps.
+
+    A new chapter has no catalog until ``make translations`` creates it, and
+    an edited paragraph's translation is fuzzy until a translator updates
+    it: the book still builds, those texts in English (``make test`` fails
+    on them, ``tests/test_translations.py``).
+    """
+    if exception is not None or app.config.language == SOURCE_LANGUAGE:
+        return
+    folder = _catalog_folder(app)
+    without = sorted(docname for docname in app.env.found_docs
+                     if folder is None or not (folder / f"{docname}.po").exists())
+    pending = getattr(app, "_convbook_untranslated", {})
+    if not without and not pending:
+        return
+    parts = []
+    if without:
+        parts.append(f"{len(without)} page(s) without a catalog ({', '.join(without[:3])}{', ...' if len(without) > 3 else ''})")
+    if pending:
+        parts.append(f"{sum(pending.values())} message(s) untranslated or fuzzy in {len(pending)} page(s)")
+    logger.info(f"[convbook] note: {app.config.language}: {' and '.join(parts)} show in English; "
+                "run `make translations`, then translate them")
 
 
 def _register_theme_catalog(app, config, po_path: Path) -> None:
@@ -349,4 +385,5 @@ def setup(app):
     app.connect("doctree-resolved", translate_late_text)
     app.connect("html-page-context", add_language_links)
     app.connect("build-finished", translate_root_page)
+    app.connect("build-finished", note_untranslated)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
