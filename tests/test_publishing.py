@@ -66,3 +66,20 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
     assert re.search(r"^make test$", (ROOT / ".ci/run").read_text(), flags=re.M)
+
+
+def test_tests_workflow_runs_make_test_on_pull_requests_and_pushes():
+    """.github/workflows/tests.yml: the README's two commands on a Linux runner, for every pull request and push."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/tests.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert "pull_request" in triggers and "push" in triggers
+    assert (triggers["push"] or {}).get("branches") in (None, ["**"]), "pushes to every branch"
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    assert job["runs-on"].startswith("ubuntu-")
+    assert job["timeout-minutes"] <= 90  # CI: a clean clone, 90 minutes
+    runs = [step.get("run", "") for step in job["steps"]]
+    book = next(i for i, run in enumerate(runs) if re.search(r"^make book$", run, re.M))
+    test = next(i for i, run in enumerate(runs) if re.search(r"^make test$", run, re.M))
+    assert book < test
+    assert any(step.get("uses", "").startswith("actions/checkout@") for step in job["steps"])
