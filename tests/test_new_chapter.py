@@ -29,6 +29,7 @@ import polib
 import pytest
 
 from conftest import after_the_build, korean_edition, result_of_work_on_the_site
+from test_chapters import exercise_problems, links_to_the_glossary
 from test_translations import read_page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,3 +222,11 @@ def test_a_stale_cache_is_emptied_and_every_page_read_again(tmp_path):
     assert not (cache / "global.db").exists() and not (cache / "executed").exists()
     assert sorted(docnames) == ["book/a", "book/b", "book/c"]
     assert (cache / convbook_freshness.CACHE_FINGERPRINT).read_text().strip() == "new"
+
+
+def test_the_chapter_rules_catch_a_planted_chapter():
+    """The planted chapter has one section of exercises but no exercise, and no glossary link."""
+    assert exercise_problems(NEW_CHAPTER) == ["0 exercises, expected at least 3"]
+    assert not links_to_the_glossary(NEW_CHAPTER)
+    one = NEW_CHAPTER + "\n```{exercise}\n:label: sharpen-sum\n\nWhy one?\n```\n\n```{solution} sharpen-sum\n\nBrightness.\n```\n"
+    assert exercise_problems(one) == ["1 exercises, expected at least 3", "solution of sharpen-sum is not collapsed"]
