@@ -130,6 +130,17 @@ def configured_languages(app) -> tuple[str, ...]:
     return book_languages(config) if config.exists() else (SOURCE_LANGUAGE,)
 
 
+def record_languages(app, config) -> None:
+    """Keep the languages in the configuration Sphinx compares between builds.
+
+    ``convbook_languages`` is of rebuild kind ``env``: once it holds the
+    list, a change of ``languages:`` makes the next build read and write
+    every page again (the switcher is on every page).
+    """
+    if not config.convbook_languages:
+        config.convbook_languages = list(configured_languages(app))
+
+
 def _catalog_folder(app) -> Path | None:
     for folder in app.config.locale_dirs:
         path = Path(app.srcdir, folder) / app.config.language / "LC_MESSAGES"
@@ -376,6 +387,7 @@ def setup(app):
     # The book's languages, set by scripts/build_book.py in the configurations
     # it derives; otherwise read from _config.yml's `languages:`.
     app.add_config_value("convbook_languages", None, "env")
+    app.connect("config-inited", record_languages, priority=200)
     # Before sphinx-exercise reads its label into numfig_format (priority 500).
     app.connect("config-inited", compile_catalogs, priority=300)
     # After convbook_repository derives the English address (priority 400).
