@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
-from conftest import TRANSLATIONS, after_the_build, korean_edition, result_of_work_on_the_site  # noqa: E402
+from conftest import LANGUAGES, TRANSLATIONS, after_the_build, korean_edition, result_of_work_on_the_site  # noqa: E402
 from assemble_notebooks_branch import assemble  # noqa: E402
 from convbook_repository import launch_urls, repository_parts, site_url_for  # noqa: E402
 from test_visible_code import CHAPTERS  # noqa: E402
@@ -159,7 +159,7 @@ def test_glued_values_and_references_become_text(site):
     assert f"({site_url_for(UPSTREAM)}book/filters.html#" in text  # a figure reference became a link
 
 
-@pytest.mark.parametrize("language", ["en", KOREAN])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_launch_buttons_open_the_notebook_and_edit_stays_on_main(site, page, language):
     prefix = "" if language == "en" else f"{language}/"

@@ -83,3 +83,22 @@ def test_tests_workflow_runs_make_test_on_pull_requests_and_pushes():
     test = next(i for i, run in enumerate(runs) if re.search(r"^make test$", run, re.M))
     assert book < test
     assert any(step.get("uses", "").startswith("actions/checkout@") for step in job["steps"])
+
+
+def test_contributing_guide_is_linked_and_its_commands_exist():
+    """CONTRIBUTING.md (issue 25): linked from the README; the quick checks and files it names exist."""
+    guide = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "](CONTRIBUTING.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("scripts/run_chapter.py book/<name>.md --visible", "CONVBOOK_SITE=_build/html",
+                    "make translations", "scripts/translations.py check", "languages: [en]"):
+        assert command in guide, command
+    for path in set(re.findall(r"`((?:book|scripts|tests|locale|code|\.github)/[\w./-]+\.\w+)`", guide)):
+        assert (ROOT / path).exists(), f"CONTRIBUTING.md names {path}, which does not exist"
+    # The template's front matter and figure cell carry what the tests require.
+    template = guide.split("````markdown\n", 1)[1].split("\n````", 1)[0]
+    front = yaml.safe_load(template.split("---\n")[1])
+    assert {"jupytext", "kernelspec", "myst"} <= set(front)
+    figure = yaml.safe_load(template.split("```{code-cell} ipython3\n---\n", 1)[1].split("\n---\n", 1)[0])
+    assert {"caption", "name"} <= set(figure["mystnb"]["figure"]) and figure["mystnb"]["image"]["alt"]
+    assert "glue_checked(" in template and ":tags: [remove-cell]" in template
+    assert "{term}`" in template and ":class: dropdown" in template
