@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The book's languages, `languages:` in _config.yml (read here before the
+# venv exists, hence sed): Korean's font is installed only when it is one.
+LANGUAGES := $(shell sed -n 's/^languages:[[:space:]]*\[\(.*\)\].*/\1/p' _config.yml | tr ',' ' ')
 
 .PHONY: help setup browser book translations serve test pdf bench bench-tests lighthouse clean
 
@@ -12,7 +15,7 @@ help:
 	@echo "make translations - refresh the catalogs in locale/ after the English changed"
 	@echo "make test   - set up (once) and run the tests, including a from-scratch build"
 	@echo "make serve  - serve _build/html at http://127.0.0.1:8000"
-	@echo "make pdf    - the book as one PDF and the site as a zip, in _build/pdf (PDF_LANGUAGE=ko: Korean)"
+	@echo "make pdf    - the book as one PDF and the site as a zip, in _build/pdf (PDF_LANGUAGE=ko: Korean, all: each language)"
 	@echo "make bench  - build times, page weights, playground and CLI speed (medians)"
 	@echo "make bench-tests - how long the test suite takes, median of 3 runs (about 30 min)"
 	@echo "make lighthouse - Lighthouse scores of every page (_build/lighthouse/scores.md)"
@@ -59,19 +62,21 @@ $(KOREAN_FONT):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-nanum
 
-browser: $(CHROMIUM) $(JAVA) $(KOREAN_FONT)
+browser: $(CHROMIUM) $(JAVA) $(if $(filter ko,$(LANGUAGES)),$(KOREAN_FONT))
 
 # English at the root, then every translation under /<language>/ from
 # English's execution cache (scripts/build_book.py; strict: -n -W --keep-going).
 book: setup
 	$(BIN)/python scripts/build_book.py
 
-# After an English edit: extract the messages again and merge them into
-# locale/<language>/LC_MESSAGES/*.po (changed ones become fuzzy), then list
-# what a translator must update.
+# After an English edit or a new chapter: extract the messages again and
+# merge them into locale/<language>/LC_MESSAGES/*.po (changed ones become
+# fuzzy, a new page gets its catalog), then say per page how many messages
+# a translator must update. Exits 0: the catalogs are refreshed (the book
+# builds meanwhile, untranslated messages in English; `make test` fails
+# until they are translated: scripts/translations.py check lists them).
 translations: setup
 	$(BIN)/python scripts/translations.py update
-	$(BIN)/python scripts/translations.py check
 
 serve:
 	@test -f _build/html/index.html || { echo "No site yet: run 'make book' first"; exit 1; }
@@ -90,12 +95,14 @@ test: setup browser $(PDFTOTEXT)
 # The offline edition (scripts/build_pdf.py): _build/pdf/conv-book.pdf, the
 # book printed by Chromium from its single-page build (from the execution
 # cache), and _build/pdf/conv-book-site.zip, the site to read from disk.
-# `make pdf PDF_LANGUAGE=ko` prints the Korean edition, _build/pdf/ko/.
-# PDF_FLAGS=--no-zip prints the PDF only; PDF_FLAGS=--zip-only makes only the
-# zip, which holds every language's PDF (print the Korean one first).
+# `make pdf PDF_LANGUAGE=ko` prints the Korean edition, _build/pdf/ko/;
+# PDF_LANGUAGE=all every language of `languages:` (the Pages workflow), then
+# the zip with all of them. PDF_FLAGS=--no-zip prints the PDF only;
+# PDF_FLAGS=--zip-only makes only the zip, from the PDFs already printed.
 PDF_LANGUAGE ?= en
 PDF_FLAGS ?=
-pdf: book $(CHROMIUM) $(PDFTOTEXT) $(if $(filter ko,$(PDF_LANGUAGE)),$(KOREAN_FONT))
+PDF_LANGUAGES := $(if $(filter all,$(PDF_LANGUAGE)),$(LANGUAGES),$(PDF_LANGUAGE))
+pdf: book $(CHROMIUM) $(PDFTOTEXT) $(if $(filter ko,$(PDF_LANGUAGES)),$(KOREAN_FONT))
 	$(BIN)/python scripts/build_pdf.py --language $(PDF_LANGUAGE) $(PDF_FLAGS)
 
 # Benchmarks (medians, never timed tests): build times, each page's weight

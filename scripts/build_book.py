@@ -1,13 +1,16 @@
 """Build the book in every language: ``make book`` runs this.
 
 English is built at the site's root, every other language of
-:data:`LANGUAGES` into ``<site>/<language>/`` (Korean at ``/ko/``), from the
-same sources, with the messages of ``locale/<language>/LC_MESSAGES``::
+:data:`LANGUAGES` (``languages:`` in ``_config.yml``) into
+``<site>/<language>/`` (Korean at ``/ko/``), from the same sources, with the
+messages of ``locale/<language>/LC_MESSAGES``::
 
     python scripts/build_book.py                      # _build/html and _build/html/ko
     python scripts/build_book.py --path-output /tmp/b # /tmp/b/_build/html ...
     python scripts/build_book.py --language ko        # Korean only (English cache)
     python scripts/build_book.py --builder gettext    # the message templates (.pot)
+    python scripts/build_book.py --config fork.yml    # another configuration (a fork's, in a test)
+    python scripts/build_book.py --list-languages     # the languages, e.g. "en ko"
 
 ``_config.yml`` stays the one source of settings. A translated build reads
 a copy of it, derived here (:func:`derived_config`), that changes only the
@@ -29,11 +32,24 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from convbook_translation import LANGUAGE_NAMES, book_languages  # noqa: E402  (the one reader of `languages:`)
+
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 #: Strict, as ``make book``: nitpicky, warnings are errors, all reported.
 STRICT = ["-n", "-W", "--keep-going"]
-#: The book's languages; the first is the source language, at the site root.
-LANGUAGES = ("en", "ko")
+#: The configuration every build derives from (``--config`` changes it).
+CONFIG = ROOT / "_config.yml"
+#: The book's languages, ``languages:`` in ``_config.yml``; the first is the
+#: source language (English), at the site root.
+LANGUAGES = book_languages(CONFIG)
+
+
+def use_config(path: Path) -> None:
+    """Build from another configuration file than ``_config.yml`` (a fork's, in a test)."""
+    global CONFIG, LANGUAGES
+    CONFIG = Path(path).resolve()
+    LANGUAGES = book_languages(CONFIG)
 
 
 def derived_config(language: str, cache: Path, extra: dict | None = None) -> dict:
@@ -49,7 +65,7 @@ def derived_config(language: str, cache: Path, extra: dict | None = None) -> dic
     extra : dict, optional
         ``sphinx.config`` settings to add (a builder's own, e.g. print).
     """
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     config.setdefault("execute", {})["cache"] = str(cache)
     sphinx = config.setdefault("sphinx", {})
     # Jupyter Book finds local extensions relative to the config file, and
@@ -60,6 +76,9 @@ def derived_config(language: str, cache: Path, extra: dict | None = None) -> dic
     settings = sphinx.setdefault("config", {})
     settings["language"] = language
     settings["locale_dirs"] = [str(ROOT / "locale")]
+    # The switcher's languages (book/_ext/convbook_translation.py): this
+    # derived file is not beside the sources, where the extension looks.
+    settings["convbook_languages"] = list(LANGUAGES)
     settings.update(extra or {})
     return config
 
@@ -78,6 +97,14 @@ def _command(language: str, output: Path, builder: str = "html", flags: list[str
         else ["--builder", "custom", "--custom-builder", builder]
     if language == LANGUAGES[0] and builder == "html" and not extra:
         command = [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(output), *builder_args, *flags]
+        if CONFIG != ROOT / "_config.yml":
+            # Another configuration (a fork's): a derived copy, read from
+            # beside the build, with the same output folders.
+            config = output / "_build" / "_config.yml"
+            config.parent.mkdir(parents=True, exist_ok=True)
+            derived = derived_config(language, output / "_build" / ".jupyter_cache", extra)
+            config.write_text(yaml.safe_dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            command[3:3] = ["--config", str(config)]
         return command, output / "_build" / builder
     # Every other build has a folder of its own (Sphinx keeps one doctree
     # folder per builder kind) and reads the English execution cache.
@@ -126,6 +153,11 @@ def build_site(output: Path, languages: tuple[str, ...] = LANGUAGES, quiet: bool
     site = output / "_build" / "html"
     start = time.perf_counter()
     source, others = languages[0], languages[1:]
+    if tuple(languages) == LANGUAGES:
+        # A language taken out of `languages:` leaves no pages behind.
+        for code in LANGUAGE_NAMES:
+            if code not in LANGUAGES and (site / code).is_dir():
+                shutil.rmtree(site / code)
     if source != LANGUAGES[0] or not others:
         for language in languages:
             _place(language, build(language, output, quiet=quiet), site, start)
@@ -185,10 +217,20 @@ def _place(language: str, built: Path, site: Path, start: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--path-output", type=Path, default=ROOT, help="folder to build into (default: the repository)")
-    parser.add_argument("--language", choices=("all", *LANGUAGES), default="all")
+    parser.add_argument("--config", type=Path, help="the configuration (default: _config.yml)")
+    parser.add_argument("--language", default="all", help=f"all (default) or one of `languages:` ({' '.join(LANGUAGES)})")
     parser.add_argument("--builder", default="html", help="html (default), gettext, singlehtml, ...")
     parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    parser.add_argument("--list-languages", action="store_true", help="print the book's languages and stop")
     args = parser.parse_args(argv)
+    if args.config:
+        use_config(args.config)
+    if args.list_languages:
+        print(" ".join(LANGUAGES))
+        return 0
+    if args.language not in ("all", *LANGUAGES):
+        parser.error(f"--language {args.language}: not one of the book's languages ({' '.join(LANGUAGES)}); "
+                     "they are `languages:` in _config.yml")
     output = args.path_output.resolve()
     languages = LANGUAGES if args.language == "all" else (args.language,)
     if args.builder == "html":

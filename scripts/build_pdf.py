@@ -4,6 +4,7 @@
 
     python scripts/build_pdf.py                   # _build/pdf/conv-book.pdf and conv-book-site.zip
     python scripts/build_pdf.py --language ko     # _build/pdf/ko/conv-book.pdf (needs a Korean font)
+    python scripts/build_pdf.py --language all    # a PDF for each of `languages:` in _config.yml
     python scripts/build_pdf.py --path-output /tmp/b --no-zip
 
 The PDF is printed by headless Chromium (Debian's, as the tests use) from the
@@ -497,7 +498,9 @@ def page_count(pdf: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--language", choices=build_book.LANGUAGES, default=build_book.LANGUAGES[0])
+    parser.add_argument("--language", default=build_book.LANGUAGES[0],
+                        help=f"one of `languages:` in _config.yml ({' '.join(build_book.LANGUAGES)}), "
+                             "or all: one PDF each (default: the first)")
     parser.add_argument("--path-output", type=Path, default=ROOT,
                         help="the folder whose _build holds the execution cache (default: the repository)")
     parser.add_argument("--site", type=Path, help="the built site to zip (default: PATH_OUTPUT/_build/html)")
@@ -515,18 +518,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--zip-only and --no-zip ask for nothing")
     if args.zip_only:
         return write_zip(site, out, required=True)
-    start = time.perf_counter()
-    pdf, facts = build_pdf(args.language, output, out, quiet=not args.verbose)
-    seconds = time.perf_counter() - start
-    size = pdf.stat().st_size
-    print(f"[convbook] PDF ({args.language}): {page_count(pdf)} pages, {facts['images']} images, "
-          f"{len(facts['chapters'])} chapters, {size / 1e6:.1f} MB, in {seconds:.1f} s ("
-          + ", ".join(f"{step} {time_s:.1f} s" for step, time_s in facts["seconds"].items()) + f") -> {pdf}",
-          flush=True)
-    if size > TARGET_BYTES:
-        print(f"warning: the PDF is {size / 1e6:.1f} MB, over the {TARGET_BYTES / 1e6:.0f} MB goal", flush=True)
+    languages = build_book.LANGUAGES if args.language == "all" else (args.language,)
+    if not set(languages) <= set(build_book.LANGUAGES):
+        parser.error(f"--language {args.language}: the book's languages are {' '.join(build_book.LANGUAGES)} "
+                     "(`languages:` in _config.yml), or all")
+    for language in languages:
+        start = time.perf_counter()
+        pdf, facts = build_pdf(language, output, out, quiet=not args.verbose)
+        seconds = time.perf_counter() - start
+        size = pdf.stat().st_size
+        print(f"[convbook] PDF ({language}): {page_count(pdf)} pages, {facts['images']} images, "
+              f"{len(facts['chapters'])} chapters, {size / 1e6:.1f} MB, in {seconds:.1f} s ("
+              + ", ".join(f"{step} {time_s:.1f} s" for step, time_s in facts["seconds"].items()) + f") -> {pdf}",
+              flush=True)
+        if size > TARGET_BYTES:
+            print(f"warning: the PDF is {size / 1e6:.1f} MB, over the {TARGET_BYTES / 1e6:.0f} MB goal", flush=True)
     if not args.no_zip:
-        return write_zip(site, out, required=False)
+        # With every language printed, the zip must hold every PDF.
+        return write_zip(site, out, required=args.language == "all")
     return 0
 
 

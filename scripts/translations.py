@@ -8,9 +8,13 @@
 
 ``update`` extracts the messages with Sphinx's gettext builder (reading the
 English execution cache, so nothing executes) and merges them into
-``locale/<language>/LC_MESSAGES/`` with ``sphinx-intl``: a message whose
-English changed keeps its old translation, marked *fuzzy*, until a
-translator updates it.
+``locale/<language>/LC_MESSAGES/`` with ``sphinx-intl`` (a new page gets its
+catalog): a message whose English changed keeps its old translation, marked
+*fuzzy*, until a translator updates it; a new message that another page
+already translates (the same English, "Exercises") gets that translation.
+It ends with a short summary, the messages to translate per page, and exits
+0: it did its job. Until they are translated the book still builds, those
+messages in English; ``check`` (and ``make test``) names each one.
 
 ``check`` names every message that is untranslated or fuzzy, or whose
 translation does not keep the English's roles and their targets
@@ -22,6 +26,7 @@ change.
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import subprocess
 import sys
@@ -32,8 +37,12 @@ import polib
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locale"
-#: Languages with catalogs (the source language, English, has none).
-TRANSLATED = ("ko",)
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_book  # noqa: E402  (scripts/build_book.py: the languages and the builds)
+
+#: Languages with catalogs: ``languages:`` of ``_config.yml`` but the first,
+#: English, the sources' language.
+TRANSLATED = build_book.LANGUAGES[1:]
 
 # {role}`content`, with an optional "text <target>" content.
 ROLE = re.compile(r"\{(?P<role>[a-zA-Z][\w:-]*)\}`(?P<content>[^`]*)`")
@@ -80,6 +89,44 @@ def tokens(text: str) -> Counter:
     return found
 
 
+def difference(old: str, new: str, context: int = 30) -> str:
+    """Where two versions of a message differ: ``…context [-old-]{+new+} context…``.
+
+    A changed sentence of 300 characters shows only its change, with a
+    little of the text around it.
+
+    >>> difference("Each of the four filters of the lesson has 16 weights and a bias.",
+    ...            "Each of the four filters of the lesson has 16 weights and one bias.")
+    '…the lesson has 16 weights and [-a-]{+one+} bias.'
+    """
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    parts = []
+    opcodes = matcher.get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            text = old[i1:i2]
+            first, last = index == 0, index == len(opcodes) - 1
+            if len(text) > 2 * context and not (first or last):
+                text = text[:context] + "…" + text[-context:]
+            elif first and len(text) > context:
+                text = "…" + text[-context:]
+            elif last and len(text) > context:
+                text = text[:context] + "…"
+            parts.append(text)
+        else:
+            if i2 > i1:
+                parts.append(f"[-{old[i1:i2]}-]")
+            if j2 > j1:
+                parts.append(f"{{+{new[j1:j2]}+}}")
+    return "".join(parts)
+
+
+def closest(message: str, candidates) -> str | None:
+    """The candidate most like ``message`` (its earlier version), or None."""
+    found = difflib.get_close_matches(message, list(candidates), n=1, cutoff=0.5)
+    return found[0] if found else None
+
+
 def catalogs(language: str | None = None) -> list[Path]:
     """Every ``.po`` file of a language (or of all translated languages)."""
     languages = (language,) if language else TRANSLATED
@@ -121,17 +168,58 @@ def stats() -> None:
         print(f"{path.relative_to(ROOT)}: {done}/{len(entries)} translated, {fuzzy} fuzzy")
 
 
-def update() -> None:
-    """Extract the English messages and merge them into every catalog."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from build_book import LANGUAGES, build  # scripts/build_book.py
+def reuse_translations(paths: list[Path]) -> int:
+    """Give an untranslated message the translation another catalog has for the same English.
 
-    gettext = build(LANGUAGES[0], ROOT, builder="gettext", quiet=True)
+    Returns how many messages got one. Only finished translations (not
+    fuzzy) are reused, and only for exactly the same English.
+    """
+    loaded = {path: polib.pofile(str(path), wrapwidth=0) for path in paths}
+    known: dict[str, str] = {}
+    for catalog in loaded.values():
+        for entry in catalog:
+            if entry.msgid and entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags:
+                known.setdefault(entry.msgid, entry.msgstr)
+    reused = 0
+    for path, catalog in loaded.items():
+        changed = False
+        for entry in catalog:
+            if not entry.obsolete and not entry.msgstr and entry.msgid in known:
+                entry.msgstr = known[entry.msgid]
+                reused += 1
+                changed = True
+        if changed:
+            catalog.save(str(path))
+    return reused
+
+
+def summary(language: str) -> tuple[int, list[str]]:
+    """How many messages of ``language`` need a translator, and a line per page that has some."""
+    total, lines = 0, []
+    for path in catalogs(language):
+        entries = [e for e in polib.pofile(str(path)) if not e.obsolete and e.msgid]
+        new = sum(1 for e in entries if not e.msgstr)
+        fuzzy = sum(1 for e in entries if e.msgstr and "fuzzy" in e.flags)
+        if new or fuzzy:
+            total += new + fuzzy
+            what = ", ".join(part for part in (f"{new} new" if new else "", f"{fuzzy} changed (fuzzy)" if fuzzy else "")
+                             if part)
+            lines.append(f"  {path.relative_to(ROOT)}: {new + fuzzy} to translate ({what})")
+    return total, lines
+
+
+def update() -> None:
+    """Extract the English messages, merge them into every catalog, and say what is left to translate."""
+    if not TRANSLATED:
+        print("no translations: `languages:` in _config.yml is English only")
+        return
+    gettext = build_book.build(build_book.LANGUAGES[0], ROOT, builder="gettext", quiet=True)
     for language in TRANSLATED:
+        # sphinx-intl lists every catalog it touched; the summary below says what matters.
         subprocess.run(
             [str(Path(sys.executable).with_name("sphinx-intl")), "update", "-p", str(gettext),
              "-l", language, "-d", str(LOCALE), "-w", "0"],
-            check=True, cwd=ROOT,
+            check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
         )
     for path in catalogs():
         catalog = polib.pofile(str(path), wrapwidth=0)
@@ -145,7 +233,18 @@ def update() -> None:
         for entry in catalog:
             entry.flags = [flag for flag in entry.flags if not flag.startswith("python-")]
         catalog.save(str(path))
-    stats()
+    for language in TRANSLATED:
+        reused = reuse_translations(catalogs(language))
+        total, lines = summary(language)
+        pages = len(catalogs(language))
+        print(f"{language}: {pages} catalogs in {LOCALE.relative_to(ROOT)}/{language}/LC_MESSAGES refreshed"
+              + (f"; {reused} new message(s) took the translation another page has for the same English" if reused else ""))
+        if total:
+            print(f"{language}: {total} message(s) to translate (the book builds meanwhile, them in English):")
+            print("\n".join(lines))
+            print("  `python scripts/translations.py check` lists each one; `make test` fails until they are done.")
+        else:
+            print(f"{language}: every message translated")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,17 @@ import pytest
 import convbook
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from convbook_translation import book_languages  # noqa: E402
+
+#: The book's languages, ``languages:`` in ``_config.yml``: English first, at
+#: the site's root, each other one under ``<code>/``. The tests follow them.
+LANGUAGES = book_languages(ROOT / "_config.yml")
+#: The translated editions, their folders in the site.
+TRANSLATIONS = LANGUAGES[1:]
+#: The tests of the Korean edition itself (its words, catalogs and search):
+#: a fork that takes Korean out of ``languages:`` has no Korean to test.
+korean_edition = pytest.mark.skipif("ko" not in LANGUAGES, reason="Korean is not in `languages:` (_config.yml)")
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +60,9 @@ def site(request, tmp_path_factory) -> Path:
         html = Path(reuse).resolve()
     else:
         output = tmp_path_factory.mktemp("book")
-        # English, then Korean under html/ko/ from English's execution cache,
-        # exactly as `make book` does (scripts/build_book.py).
+        # English, then each translation (Korean) under html/<code>/ from
+        # English's execution cache, exactly as `make book` does
+        # (scripts/build_book.py).
         result = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--path-output", str(output)],
             cwd=ROOT,
@@ -63,6 +75,10 @@ def site(request, tmp_path_factory) -> Path:
             tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
             pytest.fail(f"strict book build failed (exit {result.returncode}); log tail:\n{tail}")
         html = output / "_build" / "html"
+    for language in TRANSLATIONS:
+        assert (html / language / "index.html").is_file(), (
+            f"the site has no {language!r} edition ({html / language} is missing), though `languages:` in "
+            "_config.yml names it: build every language (scripts/build_book.py)")
     wanted = request.config.stash.get(_WANTED, set())
     _start_in_background([name for name in _AFTER_THE_BUILD if name in wanted], html, tmp_path_factory)
     return html

@@ -3,6 +3,8 @@
 The figures of every page are checked by test_book.py; this file checks what
 issue 4 adds to the chapters: at least three exercises per chapter, each with
 a solution in a collapsed dropdown, the glossary's terms, and {term} links.
+Every rule applies to every chapter of ``_toc.yml`` (issue 25): a chapter
+added there is checked like the others.
 """
 
 from __future__ import annotations
@@ -12,15 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from test_book import toc_pages
+
 ROOT = Path(__file__).resolve().parents[1]
 
-NEW_CHAPTERS = [
-    "why-convolution", "correlation", "padding-stride", "colour", "bias-nonlinearity", "pooling",
-    "receptive-field", "backprop", "learning", "im2col", "classic-kernels", "trained-cnn",
-]
-LESSON_CHAPTERS = ["index", "images", "filters", "conv-layer", "activation"]
-PLAY_CHAPTERS = ["playground"]
-ALL_CHAPTERS = NEW_CHAPTERS + LESSON_CHAPTERS + PLAY_CHAPTERS
+
+def is_reference_page(page: str) -> bool:
+    """The glossary and the bibliography: pages that list, not chapters that teach."""
+    text = (ROOT / f"{page}.md").read_text()
+    return bool(re.search(r"^`{3,}\{(glossary|bibliography)\}", text, flags=re.M))
+
+
+#: Every chapter of ``_toc.yml`` (its name under book/), the root page included.
+ALL_CHAPTERS = [page.removeprefix("book/") for page in toc_pages() if not is_reference_page(page)]
 GLOSSARY_TERMS = [
     "kernel", "filter", "feature map", "stride", "padding", "channel",
     "receptive field", "activation", "pooling",
@@ -43,22 +49,34 @@ def solutions(text: str) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("chapter", ALL_CHAPTERS)
-def test_chapter_has_three_exercises_with_dropdown_solutions(chapter):
-    text = source(chapter)
+def exercise_problems(text: str) -> list[str]:
+    """What a chapter's source lacks: three exercises, each with a collapsed solution."""
     labels = exercises(text)
-    assert len(labels) >= 3, f"{chapter}: {len(labels)} exercises, expected at least 3"
+    problems = [] if len(labels) >= 3 else [f"{len(labels)} exercises, expected at least 3"]
     answered = solutions(text)
     for label in labels:
-        assert label in answered, f"{chapter}: exercise {label} has no solution"
-        assert ":class: dropdown" in answered[label], f"{chapter}: solution of {label} is not collapsed"
-    gated_starts = text.count("{solution-start}")
-    assert gated_starts == text.count("{solution-end}"), f"{chapter}: unbalanced solution-start/end"
+        if label not in answered:
+            problems.append(f"exercise {label} has no solution")
+        elif ":class: dropdown" not in answered[label]:
+            problems.append(f"solution of {label} is not collapsed")
+    if text.count("{solution-start}") != text.count("{solution-end}"):
+        problems.append("unbalanced solution-start/end")
+    return problems
+
+
+def links_to_the_glossary(text: str) -> bool:
+    return re.search(r"\{term\}`", text) is not None
+
+
+@pytest.mark.parametrize("chapter", ALL_CHAPTERS)
+def test_chapter_has_three_exercises_with_dropdown_solutions(chapter):
+    problems = exercise_problems(source(chapter))
+    assert not problems, f"{chapter}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("chapter", ALL_CHAPTERS)
 def test_chapter_links_to_the_glossary(chapter):
-    assert re.search(r"\{term\}`", source(chapter)), f"{chapter}: no {{term}} link to the glossary"
+    assert links_to_the_glossary(source(chapter)), f"{chapter}: no {{term}} link to the glossary"
 
 
 def test_glossary_defines_every_term():
@@ -69,9 +87,16 @@ def test_glossary_defines_every_term():
         assert term in defined, f"glossary lacks {term!r}"
 
 
+def test_every_chapter_of_the_toc_is_checked():
+    pages = toc_pages()
+    assert len(ALL_CHAPTERS) >= 18 and "index" in ALL_CHAPTERS and "playground" in ALL_CHAPTERS
+    assert {f"book/{chapter}" for chapter in ALL_CHAPTERS} | {"book/glossary", "book/references"} == set(pages)
+
+
 def test_exercise_labels_are_unique_across_the_book():
-    labels = [label for chapter in ALL_CHAPTERS for label in exercises(source(chapter))]
-    assert len(labels) == len(set(labels))
+    labels = [label for page in toc_pages() for label in exercises((ROOT / f"{page}.md").read_text())]
+    duplicated = sorted({label for label in labels if labels.count(label) > 1})
+    assert not duplicated, f"exercise labels used twice: {duplicated}"
 
 
 @pytest.mark.parametrize("chapter", ALL_CHAPTERS)

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
-from conftest import after_the_build, result_of_work_on_the_site  # noqa: E402
+from conftest import LANGUAGES, TRANSLATIONS, after_the_build, korean_edition, result_of_work_on_the_site  # noqa: E402
 from assemble_notebooks_branch import assemble  # noqa: E402
 from convbook_repository import launch_urls, repository_parts, site_url_for  # noqa: E402
 from test_visible_code import CHAPTERS  # noqa: E402
@@ -166,7 +166,7 @@ def test_glued_values_and_references_become_text(site):
     assert f"({site_url_for(UPSTREAM)}book/filters.html#" in text  # a figure reference became a link
 
 
-@pytest.mark.parametrize("language", ["en", KOREAN])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_launch_buttons_open_the_notebook_and_edit_stays_on_main(site, page, language):
     prefix = "" if language == "en" else f"{language}/"
@@ -209,14 +209,17 @@ def test_notebooks_branch_is_assembled(site, tmp_path):
     files = assemble(site, tmp_path / "branch")
     names = {f.name for f in files}
     assert {f"{Path(page).name}.ipynb" for page in CHAPTERS} <= names
-    # English at the root, as the English pages' buttons open them; the
-    # Korean notebooks in ko/, as the Korean pages' buttons open them.
+    # English at the root, as the English pages' buttons open them; each
+    # translation's (Korean) in ko/, as its pages' buttons open them.
     for page in CHAPTERS:
         name = f"{Path(page).name}.ipynb"
         assert (tmp_path / "branch" / name).read_bytes() == notebook_path(site, page).read_bytes()
-        assert (tmp_path / "branch" / KOREAN / name).read_bytes() == notebook_path(site, page, KOREAN).read_bytes()
-    assert {f.parent.name for f in files if f.suffix == ".ipynb"} == {"branch", KOREAN}
-    assert f"`{KOREAN}/`" in (tmp_path / "branch" / "README.md").read_text()
+        for language in TRANSLATIONS:
+            assert (tmp_path / "branch" / language / name).read_bytes() == \
+                notebook_path(site, page, language).read_bytes()
+    assert {f.parent.name for f in files if f.suffix == ".ipynb"} == {"branch", *TRANSLATIONS}
+    for language in TRANSLATIONS:
+        assert f"`{language}/`" in (tmp_path / "branch" / "README.md").read_text()
     requirements = (tmp_path / "branch" / "requirements.txt").read_text()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in requirements
     assert re.search(r"^torch==\d", requirements, flags=re.M)
@@ -225,22 +228,28 @@ def test_notebooks_branch_is_assembled(site, tmp_path):
 
 
 def test_the_branch_needs_every_languages_notebooks(site, tmp_path):
-    # A site built without its Korean edition gives no branch (the Korean
-    # pages' buttons would open nothing).
+    # A site built without its Korean edition, for a book in English and
+    # Korean, gives no branch (the Korean pages' buttons would open nothing).
     english_only = tmp_path / "site"
     shutil.copytree(site / "notebooks", english_only / "notebooks")
     with pytest.raises(SystemExit, match=f"{KOREAN}/notebooks"):
-        assemble(english_only, tmp_path / "branch")
+        assemble(english_only, tmp_path / "branch", languages=("en", KOREAN))
+    # An English-only book (`languages: [en]`) needs no more.
+    assert (tmp_path / "branch" / "filters.ipynb").exists() is False
+    files = assemble(english_only, tmp_path / "branch", languages=("en",))
+    assert {f.parent for f in files} == {tmp_path / "branch"}
 
 
 # --- The Korean notebooks ------------------------------------------------------
 
 
+@korean_edition
 def test_every_chapter_has_a_korean_notebook(site):
     names = sorted(p.name for p in (site / KOREAN / "notebooks").glob("*.ipynb"))
     assert names == sorted(f"{Path(page).name}.ipynb" for page in CHAPTERS)
 
 
+@korean_edition
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_korean_notebook_is_the_english_one_in_korean(site, page):
     english, korean = read(notebook_path(site, page)), read(notebook_path(site, page, KOREAN))
@@ -343,6 +352,7 @@ def test_english_notebook_stays_english(site, page):
             assert f"{site_url_for(UPSTREAM)}{KOREAN}/" not in cell.source, f"{page}: an English notebook links to /ko/"
 
 
+@korean_edition
 def test_korean_glued_values_and_references_become_text(site):
     english = "\n".join(c.source for c in read(notebook_path(site, "book/filters")).cells if c.cell_type == "markdown")
     korean = "\n".join(c.source for c in read(notebook_path(site, "book/filters", KOREAN)).cells
@@ -386,25 +396,26 @@ def fork_site(site, tmp_path_factory) -> Path:
 
 @after_the_build("fork_site")
 def build_fork(site: Path, tmp_path_factory) -> Path:
-    """The book built as a fork with only ``repository.url`` changed.
+    """The book built as an English-only fork: ``repository.url`` and ``languages: [en]`` changed.
 
-    It starts from a copy of the test run's build folder, so every notebook
-    comes from the execution cache (nothing executes again): this is also
-    the cached rebuild whose download notebooks must keep their outputs.
+    It runs ``make book``'s script on the fork's ``_config.yml`` and starts
+    from a copy of the test run's build folder, so every notebook comes from
+    the execution cache (nothing executes again): this is also the cached
+    rebuild whose download notebooks must keep their outputs.
     """
     output = tmp_path_factory.mktemp("fork")
-    shutil.copytree(site.parent, output / "_build", symlinks=True)
-    shutil.rmtree(output / "_build" / "html")
+    shutil.copytree(site.parent, output / "_build", symlinks=True,
+                    ignore=lambda folder, names: [name for name in names if Path(folder) == site.parent
+                                                  and name in {"html", *TRANSLATIONS}])
     config_text = (ROOT / "_config.yml").read_text(encoding="utf-8").replace(UPSTREAM, FORK)
     assert FORK in config_text
-    # Jupyter Book finds local extensions relative to the config file's folder.
-    config_text = config_text.replace(": book/_ext", f": {ROOT / 'book' / '_ext'}")
-    config = output / "_config.yml"
+    config_text, count = re.subn(r"(?m)^languages:.*$", "languages: [en]", config_text)
+    assert count == 1, "_config.yml has no `languages:` line"
+    config = output / "fork_config.yml"
     config.write_text(config_text, encoding="utf-8")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--config", str(config), "--path-output", str(output),
-         "-n", "-W", "--keep-going"],
+        [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--config", str(config), "--path-output",
+         str(output)],
         cwd=ROOT, capture_output=True, text=True,
     )
     log = result.stdout + result.stderr
@@ -428,6 +439,34 @@ def test_a_fork_links_only_to_itself(fork_site):
     assert 'href="https://someone.github.io/cnn-class/book/filters.html"' in html  # canonical link
     notebook = read(notebook_path(fork_site, "book/filters"))
     assert f"git+{FORK}.git" in code_cells(notebook)[0].source
+
+
+def test_an_english_only_fork_has_no_korean(site, fork_site):
+    """`languages: [en]`: no Korean pages, no switcher, no link to /ko/ (it would be a 404), no Hangul."""
+    assert not (fork_site / KOREAN).exists(), "an English-only build wrote a Korean edition"
+    hangul = re.compile("[\uac00-\ud7a3]")
+    pages = sorted(fork_site.rglob("*.html"))
+    assert len(pages) > 10
+    offenders = {}
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        # The playground's texts before its script runs come in both
+        # languages, the page's own shown by its stylesheet (playground.css).
+        shown = re.sub(r'<p class="[^"]*\bcp-lang-ko\b[^"]*" lang="ko">.*?</p>', "", html, flags=re.S)
+        found = [what for what, present in (
+            ("a language switcher", "convbook-language" in html),
+            ("an hreflang alternate", 'rel="alternate" hreflang' in html),
+            (f"a link into {KOREAN}/", re.search(rf'href="(?:\.\./)*{KOREAN}/', html) is not None),
+            ("Hangul", hangul.search(shown) is not None),
+        ) if present]
+        if found:
+            offenders[str(path.relative_to(fork_site))] = found
+    assert not offenders, f"Korean left in an English-only site: {dict(list(offenders.items())[:8])}"
+    # The test run's own site, built with the project's languages, has what
+    # this test looks for (the check can fail).
+    if TRANSLATIONS:
+        project = (site / "book" / "filters.html").read_text(encoding="utf-8")
+        assert "convbook-language" in project and 'rel="alternate" hreflang' in project
 
 
 def test_cached_rebuild_keeps_the_notebooks_outputs(site, fork_site):

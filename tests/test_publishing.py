@@ -66,3 +66,39 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
     assert re.search(r"^make test$", (ROOT / ".ci/run").read_text(), flags=re.M)
+
+
+def test_tests_workflow_runs_make_test_on_pull_requests_and_pushes():
+    """.github/workflows/tests.yml: the README's two commands on a Linux runner, for every pull request and push."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/tests.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert "pull_request" in triggers and "push" in triggers
+    assert (triggers["push"] or {}).get("branches") in (None, ["**"]), "pushes to every branch"
+    assert workflow["permissions"] == {"contents": "read"}
+    (job,) = workflow["jobs"].values()
+    assert job["runs-on"].startswith("ubuntu-")
+    assert job["timeout-minutes"] <= 90  # CI: a clean clone, 90 minutes
+    runs = [step.get("run", "") for step in job["steps"]]
+    book = next(i for i, run in enumerate(runs) if re.search(r"^make book$", run, re.M))
+    test = next(i for i, run in enumerate(runs) if re.search(r"^make test$", run, re.M))
+    assert book < test
+    assert any(step.get("uses", "").startswith("actions/checkout@") for step in job["steps"])
+
+
+def test_contributing_guide_is_linked_and_its_commands_exist():
+    """CONTRIBUTING.md (issue 25): linked from the README; the quick checks and files it names exist."""
+    guide = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "](CONTRIBUTING.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("scripts/run_chapter.py book/<name>.md --visible", "CONVBOOK_SITE=_build/html",
+                    "make translations", "scripts/translations.py check", "languages: [en]"):
+        assert command in guide, command
+    for path in set(re.findall(r"`((?:book|scripts|tests|locale|code|\.github)/[\w./-]+\.\w+)`", guide)):
+        assert (ROOT / path).exists(), f"CONTRIBUTING.md names {path}, which does not exist"
+    # The template's front matter and figure cell carry what the tests require.
+    template = guide.split("````markdown\n", 1)[1].split("\n````", 1)[0]
+    front = yaml.safe_load(template.split("---\n")[1])
+    assert {"jupytext", "kernelspec", "myst"} <= set(front)
+    figure = yaml.safe_load(template.split("```{code-cell} ipython3\n---\n", 1)[1].split("\n---\n", 1)[0])
+    assert {"caption", "name"} <= set(figure["mystnb"]["figure"]) and figure["mystnb"]["image"]["alt"]
+    assert "glue_checked(" in template and ":tags: [remove-cell]" in template
+    assert "{term}`" in template and ":class: dropdown" in template

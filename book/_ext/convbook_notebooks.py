@@ -293,7 +293,9 @@ def page_catalog(app, docname: str) -> dict[str, str]:
             for msgid, msgstr in list(messages.items()):
                 messages.setdefault(" ".join(msgid.split()), msgstr)
             return messages
-    logger.warning(f"[convbook] {docname}: no compiled catalog for {app.config.language!r}, so its notebook stays English")
+    # A new page before `make translations`: English, as the page itself
+    # (convbook_translation notes it once for the whole build).
+    logger.info(f"[convbook] {docname}: no compiled catalog for {app.config.language!r}, so its notebook stays English")
     return {}
 
 

@@ -135,5 +135,9 @@ def _execute_uncached(app, env, docnames) -> None:
 
 
 def setup(app):
+    # The cache's other half: emptied when the package changed, and every
+    # page read again when the build's extensions or templates changed
+    # (book/_ext/convbook_freshness.py).
+    app.setup_extension("convbook_freshness")
     app.connect("env-before-read-docs", execute_uncached)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

@@ -39,10 +39,15 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx import locale as sphinx_locale
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 #: The language the sources are written in; it is built at the site root.
 SOURCE_LANGUAGE = "en"
-#: Every language of the book, with its name in that language.
+#: The name of each language the book may be built in, in that language.
+#: Which of them the book *is* built in is ``languages:`` in ``_config.yml``
+#: (:func:`book_languages`); a new language needs its name here.
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 
 #: The hand-written catalog of the themes' strings (``theme.po``), and the
@@ -77,6 +82,65 @@ def own_page_glue(text: str, document: str) -> str:
     return GLUE_ROLE.sub(replace, text)
 
 
+def book_languages(config: Path | dict) -> tuple[str, ...]:
+    """The book's languages, ``languages:`` of ``_config.yml``: English first.
+
+    The one place a fork turns a translation on or off. Without the key the
+    book is English only.
+
+    Parameters
+    ----------
+    config : pathlib.Path or dict
+        The Jupyter Book configuration file, or its content.
+
+    >>> book_languages({"languages": ["en", "ko"]})
+    ('en', 'ko')
+    >>> book_languages({})
+    ('en',)
+    """
+    if not isinstance(config, dict):
+        import yaml
+
+        config = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    languages = config.get("languages") or [SOURCE_LANGUAGE]
+    if isinstance(languages, str):
+        languages = [languages]
+    languages = tuple(str(code) for code in languages)
+    if languages[0] != SOURCE_LANGUAGE:
+        raise ValueError(f"_config.yml: `languages:` must start with {SOURCE_LANGUAGE!r}, the sources' language "
+                         f"(built at the site's root), not {languages!r}")
+    unknown = [code for code in languages if code not in LANGUAGE_NAMES]
+    if unknown or len(set(languages)) != len(languages):
+        raise ValueError(f"_config.yml: `languages:` {list(languages)!r}: each code once, and each one of "
+                         f"{sorted(LANGUAGE_NAMES)} (a new language needs its name in LANGUAGE_NAMES, "
+                         "book/_ext/convbook_translation.py)")
+    return languages
+
+
+def configured_languages(app) -> tuple[str, ...]:
+    """This build's languages: ``convbook_languages`` when a script set it, else ``_config.yml``'s.
+
+    ``scripts/build_book.py`` writes ``convbook_languages`` into the
+    configurations it derives; a plain ``jupyter-book build .`` reads
+    ``languages:`` from the ``_config.yml`` beside the sources.
+    """
+    if app.config.convbook_languages:
+        return book_languages({"languages": list(app.config.convbook_languages)})
+    config = Path(app.confdir) / "_config.yml"
+    return book_languages(config) if config.exists() else (SOURCE_LANGUAGE,)
+
+
+def record_languages(app, config) -> None:
+    """Keep the languages in the configuration Sphinx compares between builds.
+
+    ``convbook_languages`` is of rebuild kind ``env``: once it holds the
+    list, a change of ``languages:`` makes the next build read and write
+    every page again (the switcher is on every page).
+    """
+    if not config.convbook_languages:
+        config.convbook_languages = list(configured_languages(app))
+
+
 def _catalog_folder(app) -> Path | None:
     for folder in app.config.locale_dirs:
         path = Path(app.srcdir, folder) / app.config.language / "LC_MESSAGES"
@@ -104,12 +168,19 @@ def compile_catalogs(app, config) -> None:
     folder = _catalog_folder(app)
     if folder is None:
         raise RuntimeError(f"no message catalogs for language {config.language!r} in {config.locale_dirs}")
+    pending = {}
     for po_path in sorted(folder.rglob("*.po")):
         domain = po_path.relative_to(folder).with_suffix("").as_posix()
         if domain == THEME_CATALOG:
             _register_theme_catalog(app, config, po_path)
             continue
         catalog = polib.pofile(str(po_path))
+        # Untranslated and fuzzy messages are left out of the .mo, so the
+        # page shows their English; noted once at the end of the build.
+        left = sum(1 for entry in catalog if entry.msgid and not entry.obsolete
+                   and (not entry.msgstr or "fuzzy" in entry.flags))
+        if left:
+            pending[domain] = left
         sources = [Path(app.srcdir, domain + suffix) for suffix in (".md", ".ipynb")]
         source = next((path for path in sources if path.exists()), None)
         if source is not None:
@@ -121,6 +192,32 @@ def compile_catalogs(app, config) -> None:
             compiled = Path(scratch) / "catalog.mo"
             catalog.save_as_mofile(str(compiled))
             _write_atomically(po_path.with_suffix(".mo"), compiled.read_bytes())
+    app._convbook_untranslated = pending
+
+
+def note_untranslated(app, exception) -> None:
+    """One line at the end of a translated build: what shows in English, and the command that helps.
+
+    A new chapter has no catalog until ``make translations`` creates it, and
+    an edited paragraph's translation is fuzzy until a translator updates
+    it: the book still builds, those texts in English (``make test`` fails
+    on them, ``tests/test_translations.py``).
+    """
+    if exception is not None or app.config.language == SOURCE_LANGUAGE:
+        return
+    folder = _catalog_folder(app)
+    without = sorted(docname for docname in app.env.found_docs
+                     if folder is None or not (folder / f"{docname}.po").exists())
+    pending = getattr(app, "_convbook_untranslated", {})
+    if not without and not pending:
+        return
+    parts = []
+    if without:
+        parts.append(f"{len(without)} page(s) without a catalog ({', '.join(without[:3])}{', ...' if len(without) > 3 else ''})")
+    if pending:
+        parts.append(f"{sum(pending.values())} message(s) untranslated or fuzzy in {len(pending)} page(s)")
+    logger.info(f"[convbook] note: {app.config.language}: {' and '.join(parts)} show in English; "
+                "run `make translations`, then translate them")
 
 
 def _register_theme_catalog(app, config, po_path: Path) -> None:
@@ -240,16 +337,18 @@ def add_language_links(app, pagename, templatename, context, doctree) -> None:
     if app.builder.format != "html" or not getattr(app.builder, "out_suffix", None):
         return
     current = app.config.language or SOURCE_LANGUAGE
-    others = [code for code in LANGUAGE_NAMES if code != current]
+    languages = configured_languages(app)
+    # English only: no switcher and no alternates (they would lead to a 404).
+    others = [code for code in languages if code != current] if len(languages) > 1 else []
     context["convbook_languages"] = [
         {"code": code, "name": LANGUAGE_NAMES[code], "url": _other_language_url(app, pagename, code, context)}
         for code in others
     ]
     root = _site_root(app)
-    if root:
+    if root and others:
         suffix = app.builder.out_suffix
         alternates = []
-        for code in LANGUAGE_NAMES:
+        for code in languages:
             prefix = "" if code == SOURCE_LANGUAGE else f"{code}/"
             alternates.append(f'<link rel="alternate" hreflang="{code}" href="{root}{prefix}{pagename}{suffix}" />')
         context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(alternates)
@@ -285,6 +384,10 @@ def translate_root_page(app, exception) -> None:
 
 
 def setup(app):
+    # The book's languages, set by scripts/build_book.py in the configurations
+    # it derives; otherwise read from _config.yml's `languages:`.
+    app.add_config_value("convbook_languages", None, "env")
+    app.connect("config-inited", record_languages, priority=200)
     # Before sphinx-exercise reads its label into numfig_format (priority 500).
     app.connect("config-inited", compile_catalogs, priority=300)
     # After convbook_repository derives the English address (priority 400).
@@ -294,4 +397,5 @@ def setup(app):
     app.connect("doctree-resolved", translate_late_text)
     app.connect("html-page-context", add_language_links)
     app.connect("build-finished", translate_root_page)
+    app.connect("build-finished", note_untranslated)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
