@@ -213,7 +213,7 @@ def strided_feature_map(image, kernel, *, stride: int = 1, padding: int | str = 
 
 
 def plot_maps_to_scale(
-    maps, titles, *, pixels_per_inch: float = 110.0, symmetric: bool = True
+    maps, titles, *, pixels_per_inch: float = 110.0, symmetric: bool = True, boxes=None
 ) -> Figure:
     """Draw maps of different sizes side by side, all at the same pixel scale.
 
@@ -232,6 +232,11 @@ def plot_maps_to_scale(
         If true (the default), one gray scale ``[-m, m]`` centred on zero for
         all maps, ``m`` the largest absolute value; otherwise one scale from
         the smallest to the largest value of all maps (for ReLU outputs).
+    boxes : sequence, optional
+        One entry per map: ``None`` or a list of rectangles
+        ``(top, left, height, width)`` in map positions to outline in orange,
+        for example the regions that a zoomed figure enlarges. Each must lie
+        inside its map.
 
     Returns
     -------
@@ -246,6 +251,12 @@ def plot_maps_to_scale(
             f"expected one title per map and at least one map, got {len(arrays)} maps "
             f"and {len(titles)} titles"
         )
+    boxes = [None] * len(arrays) if boxes is None else list(boxes)
+    if len(boxes) != len(arrays):
+        raise ValueError(f"expected one entry of boxes per map, got {len(boxes)} for {len(arrays)} maps")
+    from .plotting import _check_box
+
+    boxes = [[_check_box(b, *a.shape) for b in (entry or [])] for entry, a in zip(boxes, arrays)]
     widths = [a.shape[1] for a in arrays]
     tallest = max(a.shape[0] for a in arrays)
     fig_width = sum(widths) / pixels_per_inch + 0.3 * len(arrays) + 0.2
@@ -273,5 +284,8 @@ def plot_maps_to_scale(
             spine.set_visible(False)
         ax.add_patch(Rectangle((-0.5, -0.5), array.shape[1], array.shape[0],
                                fill=False, edgecolor="black", linewidth=0.8, clip_on=False))
+        for top, left, box_height, box_width in boxes[i]:
+            ax.add_patch(Rectangle((left - 0.5, top - 0.5), box_width, box_height,
+                                   fill=False, edgecolor="#ffb000", linewidth=2.0, clip_on=False))
     fig.tight_layout()
     return fig
