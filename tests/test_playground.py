@@ -482,7 +482,7 @@ def test_pointing_at_the_output_explains_the_value(playground, photo):
 
 def test_the_description_says_what_is_shown(playground):
     status = playground.locator("#cp-status")
-    assert "Filter 1" in status.text_content() and "637 by 424" in status.text_content()
+    assert "Filter 1" in status.text_content() and "424 by 637" in status.text_content()
     # The visible summary follows the maps at once (no lag behind them) ...
     playground.fill("#cp-w-0-0", "2")
     assert "your own weights" in status.text_content()
@@ -717,7 +717,7 @@ def test_a_panorama_is_scaled_but_kept(playground, tmp_path):
     assert (snapshot["input"]["width"], snapshot["input"]["height"]) == (4000, 5)
     assert (snapshot["output"]["width"], snapshot["output"]["height"]) == (3997, 2)
     assert np.isfinite(browser_feature_map(playground)).all()
-    assert "scaled down from 8000 \u00d7 10" in playground.text_content("#cp-photo-note")
+    assert "scaled down from 10 \u00d7 8000" in playground.text_content("#cp-photo-note")
     # Even a 5 x 5 kernel fits.
     playground.select_option("#cp-size", "5")
     assert playground.evaluate("window.convPlayground.snapshot().output.height") == 1
@@ -744,7 +744,7 @@ def test_a_refused_file_is_cleared_and_svg_gets_the_formats(playground, tmp_path
     tiny = np.zeros((4, 9, 3), dtype=np.uint8)
     playground.set_input_files("#cp-file", png_file(tmp_path / "tiny.png", tiny))
     playground.wait_for_function("document.getElementById('cp-photo-note').textContent.startsWith('Could not')")
-    assert "9 by 4 pixels" in playground.text_content("#cp-photo-note")
+    assert "4 by 9 pixels" in playground.text_content("#cp-photo-note")
 
 
 def test_a_small_photo_shows_its_pixels(playground, tmp_path):
@@ -935,7 +935,7 @@ def test_the_korean_page_computes_the_same_maps(korean, photo):
     assert float(np.abs(browser_feature_map(korean) - conv[0]).max()) < 1e-4
     assert korean.eval_on_selector("#cp-preset", "s => s.value") == "custom"
     status = korean.text_content("#cp-status")
-    assert "직접 입력한 가중치" in status and "638 \u00d7 425" in status, status  # a 3 x 3 kernel
+    assert "직접 입력한 가중치" in status and "425 \u00d7 638" in status, status  # a 3 x 3 kernel
     assert f"{conv.max():.2f}" in status, status
     # The buttons act as on the English page.
     korean.click("text=부호 반전")
@@ -988,11 +988,11 @@ def test_the_korean_photo_notes(korean, tmp_path):
     korean.set_input_files("#cp-file", png_file(tmp_path / "panorama.png", bgr))
     korean.wait_for_function("window.convPlayground.snapshot().input.kind === 'own'")
     note = korean.text_content("#cp-photo-note")
-    assert "내 사진 \u201cpanorama.png\u201d" in note and "8000 \u00d7 10에서 축소했습니다" in note, note
-    assert "입력: 내 사진 (4000 \u00d7 5)" in korean.text_content(".cp-photo figcaption")
+    assert "내 사진 \u201cpanorama.png\u201d" in note and "10 \u00d7 8000에서 축소했습니다" in note, note
+    assert "입력: 내 사진 (5 \u00d7 4000)" in korean.text_content(".cp-photo figcaption")
     korean.click("text=예제 사진으로 돌아가기")
     korean.wait_for_function("window.convPlayground.snapshot().input.kind === 'sample'")
-    assert "입력: 예제 사진 (640 \u00d7 427)" in korean.text_content(".cp-photo figcaption")
+    assert "입력: 예제 사진 (427 \u00d7 640)" in korean.text_content(".cp-photo figcaption")
 
 
 @pytest.mark.parametrize("viewport, theme", [("desktop", "light"), ("phone", "dark")])

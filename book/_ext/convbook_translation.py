@@ -288,6 +288,41 @@ def detach_translated_nodes(app, doctree) -> None:
             node._document = doctree
 
 
+def glossary_sort_key(term: str) -> tuple:
+    """Where a translated glossary term goes: Hangul terms in 가나다 order, then the rest.
+
+    Hangul syllables are encoded in 가나다 order (initial consonant, then
+    vowel, then final consonant), so their code points sort them; terms that
+    stay in Latin letters (ReLU, im2col) follow, without regard to case.
+
+    >>> sorted(["필터 (filter)", "ReLU", "가중치 공유", "im2col", "커널"], key=glossary_sort_key)
+    ['가중치 공유', '커널', '필터 (filter)', 'im2col', 'ReLU']
+    """
+    text = term.strip()
+    hangul = bool(text) and "\uac00" <= text[0] <= "\ud7a3"
+    return (0 if hangul else 1, text.casefold())
+
+
+def sort_translated_glossaries(app, doctree) -> None:
+    """Put a translated glossary's entries in the order of the translated terms.
+
+    The English glossary is written in alphabetical order; Sphinx's
+    ``:sorted:`` would sort the English terms, before translation. Here,
+    after Sphinx has translated the page, each glossary's entries are sorted
+    by their translated terms (:func:`glossary_sort_key`).
+    """
+    if app.config.language == SOURCE_LANGUAGE:
+        return
+    for glossary in doctree.findall(addnodes.glossary):
+        for definitions in glossary.findall(nodes.definition_list):
+            items = [child for child in definitions.children if isinstance(child, nodes.definition_list_item)]
+            if len(items) != len(definitions.children):
+                continue  # something other than entries inside: leave it as written
+            items.sort(key=lambda item: glossary_sort_key(next(item.findall(nodes.term)).astext()))
+            definitions.children = []
+            definitions.extend(items)
+
+
 def translate_toctree_captions(app, doctree) -> None:
     """The parts' captions, inserted by sphinx-external-toc after translation.
 
@@ -394,6 +429,7 @@ def setup(app):
     app.connect("config-inited", translation_base_url, priority=450)
     app.connect("doctree-read", translate_toctree_captions)
     app.connect("doctree-read", detach_translated_nodes)
+    app.connect("doctree-read", sort_translated_glossaries)
     app.connect("doctree-resolved", translate_late_text)
     app.connect("html-page-context", add_language_links)
     app.connect("build-finished", translate_root_page)

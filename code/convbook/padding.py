@@ -222,6 +222,7 @@ def plot_maps_to_scale(
     symmetric: bool = True,
     magnify: Sequence[int] | None = None,
     grid: int | None = None,
+    boxes=None,
 ) -> Figure:
     """Draw maps of different sizes side by side, all at the same pixel scale.
 
@@ -249,6 +250,11 @@ def plot_maps_to_scale(
         If given, thin lines every ``grid`` drawn pixels across every panel:
         with ``grid=2`` and a pooled map magnified by 2, each 2x2 block of
         the source and the one pooled pixel it becomes get the same frame.
+    boxes : sequence, optional
+        One entry per map: ``None`` or a list of rectangles
+        ``(top, left, height, width)`` in map positions to outline in orange,
+        for example the regions that a zoomed figure enlarges. Each must lie
+        inside its map.
 
     Returns
     -------
@@ -270,6 +276,12 @@ def plot_maps_to_scale(
         raise ValueError(f"magnify must hold one integer >= 1 per map, got {magnify!r}")
     if grid is not None and (not isinstance(grid, (int, np.integer)) or isinstance(grid, bool) or grid < 1):
         raise ValueError(f"grid must be an integer >= 1 or None, got {grid!r}")
+    boxes = [None] * len(arrays) if boxes is None else list(boxes)
+    if len(boxes) != len(arrays):
+        raise ValueError(f"expected one entry of boxes per map, got {len(boxes)} for {len(arrays)} maps")
+    from .plotting import _check_box
+
+    boxes = [[_check_box(b, *a.shape) for b in (entry or [])] for entry, a in zip(boxes, arrays)]
     widths = [a.shape[1] * f for a, f in zip(arrays, factors)]
     tallest = max(a.shape[0] * f for a, f in zip(arrays, factors))
     fig_width = sum(widths) / pixels_per_inch + 0.3 * len(arrays) + 0.2
@@ -307,5 +319,9 @@ def plot_maps_to_scale(
             spine.set_visible(False)
         ax.add_patch(Rectangle((-0.5, -0.5), drawn_w, drawn_h,
                                fill=False, edgecolor="black", linewidth=0.8, clip_on=False))
+        for top, left, box_height, box_width in boxes[i]:
+            ax.add_patch(Rectangle((left * factor - 0.5, top * factor - 0.5), box_width * factor,
+                                   box_height * factor, fill=False, edgecolor="#ffb000", linewidth=2.0,
+                                   clip_on=False))
     fig.tight_layout()
     return fig

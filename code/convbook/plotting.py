@@ -198,6 +198,8 @@ def plot_feature_maps(
     colorbar: bool = False,
     panel_width: float = 3.2,
     box: tuple[int, int, int, int] | None = None,
+    percentile: float | None = None,
+    per_panel: bool = False,
 ) -> Figure:
     """Draw feature maps side by side (the lesson's ``viz_layer``).
 
@@ -228,6 +230,16 @@ def plot_feature_maps(
         Outline this rectangle of map positions on every panel, for
         example the region that a zoomed figure shows. It must lie inside
         the maps.
+    percentile : float, optional
+        With ``symmetric``: end the scale at this percentile (0 < p <= 100)
+        of the absolute values instead of at the largest one, so that the
+        many small responses of a photo's maps are not all drawn near zero's
+        colour; larger values are drawn at the scale's ends, and the colour
+        bars say so with pointed ends.
+    per_panel : bool
+        With ``symmetric``: give every panel its own scale, centred on zero
+        (and, with ``colorbar``, its own colour bar), for maps whose ranges
+        differ a lot. Colours then compare only within a panel.
 
     Returns
     -------
@@ -237,10 +249,15 @@ def plot_feature_maps(
     ------
     ValueError
         For maps that are not 2-D or 3-D, NaN or infinite values, a wrong
-        number of titles, or a ``box`` that is not four integers with
-        positive height and width inside the maps.
+        number of titles, a ``box`` that is not four integers with positive
+        height and width inside the maps, a ``percentile`` outside (0, 100],
+        or ``percentile`` or ``per_panel`` without ``symmetric``.
     """
     stack = as_filters(maps, name="maps")
+    if (percentile is not None or per_panel) and not symmetric:
+        raise ValueError("percentile and per_panel need symmetric=True (a scale centred on zero)")
+    if percentile is not None and not 0 < float(percentile) <= 100:
+        raise ValueError(f"percentile must be in (0, 100], got {percentile!r}")
     n, height, width = stack.shape
     if box is not None:
         box = _check_box(box, height, width)
@@ -248,22 +265,36 @@ def plot_feature_maps(
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
     title_room = 0.45
+    # Room for the colour bars: one for the figure, or one beside each panel.
+    bar_room = 0.7 * ncols + 0.2 if (colorbar and per_panel) else (0.9 if colorbar else 0.2)
     fig = _new_figure(
         (
-            panel_width * ncols + (0.9 if colorbar else 0.2),
+            panel_width * ncols + bar_room,
             nrows * (panel_width * height / width + title_room) + 0.2,
         )
     )
-    if symmetric:
-        limit = float(np.abs(stack).max()) or 1.0
-        scale = {"vmin": -limit, "vmax": limit}
+
+    def symmetric_limit(values) -> float:
+        magnitudes = np.abs(values)
+        if percentile is None:
+            return float(magnitudes.max()) or 1.0
+        return float(np.percentile(magnitudes, float(percentile))) or float(magnitudes.max()) or 1.0
+
+    if symmetric and not per_panel:
+        limit = symmetric_limit(stack)
+        scales = [{"vmin": -limit, "vmax": limit}] * n
+    elif symmetric:
+        scales = [{"vmin": -lim, "vmax": lim} for lim in (symmetric_limit(m) for m in stack)]
     else:
-        scale = {}
+        scales = [{}] * n
+    clipped = [bool(sc) and float(np.abs(m).max()) > sc["vmax"] for m, sc in zip(stack, scales)]
     axes = []
     for i in range(n):
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
-        shown = ax.imshow(stack[i], cmap=cmap, **scale)
+        shown = ax.imshow(stack[i], cmap=cmap, **scales[i])
         ax.set_title(titles[i])
+        if per_panel and colorbar:
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, extend="both" if clipped[i] else "neither")
         if box is not None:
             top, left, box_height, box_width = box
             # Pixel centres sit on integers, so a pixel's outer edge is at -0.5.
@@ -275,10 +306,10 @@ def plot_feature_maps(
             )
         axes.append(ax)
     fig.tight_layout()
-    if colorbar:
+    if colorbar and not per_panel:
         fig.subplots_adjust(right=1 - 0.9 / fig.get_figwidth())
         cax = fig.add_axes((1 - 0.75 / fig.get_figwidth(), 0.12, 0.12 / fig.get_figwidth(), 0.76))
-        fig.colorbar(shown, cax=cax)
+        fig.colorbar(shown, cax=cax, extend="both" if any(clipped) else "neither")
     return fig
 
 

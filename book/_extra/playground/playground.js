@@ -105,15 +105,15 @@
       reluLabel: "The feature map after ReLU",
       convCaptionShort: "Before ReLU",
       reluCaptionShort: "After ReLU",
-      convCaption: "Before ReLU ({width} \u00d7 {height}): blue below zero, red above",
+      convCaption: "Before ReLU ({height} \u00d7 {width}): blue below zero, red above",
       reluCaption: "After ReLU: black is zero, white the largest value",
-      convAria: "Feature map before ReLU, {width} by {height} values from {min} to {max}, blue below zero and red above",
+      convAria: "Feature map before ReLU, {height} by {width} values from {min} to {max}, blue below zero and red above",
       reluAria: "Feature map after ReLU: {percent} percent of the values are above zero",
       timing: "Last update: {ms} ms in this browser, for {outputs} outputs of {products} products each.",
       presetNamed: "the preset \u201c{label}\u201d",
       ownWeights: "your own weights",
-      describe: "Showing {name} ({width} by {height} pixels) filtered with {kernel}, a {k} by {k} kernel whose " +
-        "weights sum to {sum}. The feature map has {outWidth} by {outHeight} values from {min} to {max}. " +
+      describe: "Showing {name} ({height} by {width} pixels) filtered with {kernel}, a {k} by {k} kernel whose " +
+        "weights sum to {sum}. The feature map has {outHeight} by {outWidth} values from {min} to {max}. " +
         "After ReLU, {percent} percent of them are above zero; the rest become 0.",
       // One value, worked out
       inspectorHeading: "One value, worked out",
@@ -131,8 +131,8 @@
       photoHeading: "The photo",
       inputLabel: "The input photo",
       inputCaptionShort: "Input",
-      inputAria: "Input: {name} in grayscale, {width} by {height} pixels",
-      inputCaption: "Input: {name} ({width} \u00d7 {height})",
+      inputAria: "Input: {name} in grayscale, {height} by {width} pixels",
+      inputCaption: "Input: {name} ({height} \u00d7 {width})",
       ownPhotoLabel: "Use your own photo",
       backToSample: "Back to the sample photo",
       fileHelp: "A PNG, JPEG, GIF, WebP or BMP file. It stays on your device: this page reads it in the browser " +
@@ -142,11 +142,11 @@
       ownPhoto: "your photo",
       showingSample: "Showing {description}.",
       showingOwn: "Showing your photo \u201c{name}\u201d, read on this device{scaled}.",
-      scaledFrom: ", scaled down from {width} \u00d7 {height}",
+      scaledFrom: ", scaled down from {height} \u00d7 {width}",
       couldNotUse: "Could not use \u201c{name}\u201d: {reason}. The playground still shows the previous photo.",
       readable: "use a PNG, JPEG, GIF, WebP or BMP file",
       svg: "it is an SVG drawing, which has no pixels to filter; {readable}",
-      tooSmall: "it is {width} by {height} pixels, smaller than the largest kernel ({min} by {min})",
+      tooSmall: "it is {height} by {width} pixels, smaller than the largest kernel ({min} by {min})",
       unreadable: "it is not an image this browser can read; {readable}",
       // Starting
       couldNotStart: "The playground could not start: {reason}.",
@@ -200,16 +200,16 @@
       reluLabel: "ReLU 후의 특성 맵",
       convCaptionShort: "ReLU 전",
       reluCaptionShort: "ReLU 후",
-      convCaption: "ReLU 전 ({width} \u00d7 {height}): 0보다 작으면 파란색, 크면 빨간색",
+      convCaption: "ReLU 전 ({height} \u00d7 {width}): 0보다 작으면 파란색, 크면 빨간색",
       reluCaption: "ReLU 후: 검은색은 0, 흰색은 가장 큰 값",
-      convAria: "ReLU 전의 특성 맵: {width} \u00d7 {height}개의 값이 {min}부터 {max}까지이며, 0보다 작으면 파란색, " +
+      convAria: "ReLU 전의 특성 맵: {height} \u00d7 {width}개의 값이 {min}부터 {max}까지이며, 0보다 작으면 파란색, " +
         "크면 빨간색입니다",
       reluAria: "ReLU 후의 특성 맵: 값의 {percent}%가 0보다 큽니다",
       timing: "마지막 갱신: 이 브라우저에서 {ms} ms 걸렸습니다(출력 {outputs}개, 출력마다 곱 {products}개).",
       presetNamed: "프리셋 \u201c{label}\u201d",
       ownWeights: "직접 입력한 가중치",
-      describe: "{name}({width} \u00d7 {height} 픽셀)에 {kernel}의 {k} \u00d7 {k} 커널을 적용했습니다. 가중치의 " +
-        "합은 {sum}입니다. 특성 맵은 {outWidth} \u00d7 {outHeight}개의 값으로, {min}부터 {max}까지입니다. " +
+      describe: "{name}({height} \u00d7 {width} 픽셀)에 {kernel}의 {k} \u00d7 {k} 커널을 적용했습니다. 가중치의 " +
+        "합은 {sum}입니다. 특성 맵은 {outHeight} \u00d7 {outWidth}개의 값으로, {min}부터 {max}까지입니다. " +
         "ReLU 후에는 그중 {percent}%가 0보다 크고, 나머지는 0이 됩니다.",
       // One value, worked out
       inspectorHeading: "값 하나의 계산 과정",
@@ -228,8 +228,8 @@
       photoHeading: "사진",
       inputLabel: "입력 사진",
       inputCaptionShort: "입력",
-      inputAria: "입력: 그레이스케일로 바꾼 {name}, {width} \u00d7 {height} 픽셀",
-      inputCaption: "입력: {name} ({width} \u00d7 {height})",
+      inputAria: "입력: 그레이스케일로 바꾼 {name}, {height} \u00d7 {width} 픽셀",
+      inputCaption: "입력: {name} ({height} \u00d7 {width})",
       ownPhotoLabel: "내 사진 사용하기",
       backToSample: "예제 사진으로 돌아가기",
       fileHelp: "PNG, JPEG, GIF, WebP, BMP 파일을 쓸 수 있습니다. 사진은 이 기기 밖으로 나가지 않습니다. 이 페이지가 " +
@@ -239,11 +239,11 @@
       ownPhoto: "내 사진",
       showingSample: "지금 보이는 것은 {description}입니다.",
       showingOwn: "지금 보이는 것은 이 기기에서 읽은 내 사진 \u201c{name}\u201d입니다.{scaled}",
-      scaledFrom: " 원래 크기 {width} \u00d7 {height}에서 축소했습니다.",
+      scaledFrom: " 원래 크기 {height} \u00d7 {width}에서 축소했습니다.",
       couldNotUse: "\u201c{name}\u201d 파일을 쓸 수 없습니다: {reason}. 플레이그라운드는 이전 사진을 계속 보여 줍니다.",
       readable: "PNG, JPEG, GIF, WebP, BMP 파일을 써야 합니다",
       svg: "SVG 그림이라서 필터를 적용할 픽셀이 없습니다. {readable}",
-      tooSmall: "크기가 {width} \u00d7 {height} 픽셀로, 가장 큰 커널({min} \u00d7 {min})보다 작습니다",
+      tooSmall: "크기가 {height} \u00d7 {width} 픽셀로, 가장 큰 커널({min} \u00d7 {min})보다 작습니다",
       unreadable: "이 브라우저가 읽을 수 있는 이미지가 아닙니다. {readable}",
       // Starting
       couldNotStart: "플레이그라운드를 시작할 수 없습니다: {reason}.",
