@@ -189,3 +189,20 @@ def test_figures_are_white_and_their_numbers_readable():
     # The outline of each panel is the measured box: 3 and 5 pixels wide.
     widths = [ax.patches[0].get_width() for ax in figures[0].axes]
     assert widths == [3, 5]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", [
+    ((2, 3), (1, 2), (0, 1), (3, 1)), ((3, 1), (2, 1), (2, 0), (1, 4)),
+    ((1, 4), (3, 2), (1, 3), (2, 2)), ((4, 2), (1, 3), (0, 0), (2, 5)),
+])
+def test_dilated_output_size_uses_each_axis_own_settings(kernel, stride, padding, dilation):
+    # nn.Conv2d with a different kernel, stride, padding and dilation per
+    # axis: each output side is the formula with that axis's settings only.
+    height, width = 14, 11
+    with torch.no_grad():
+        out = torch.nn.functional.conv2d(torch.zeros(1, 1, height, width),
+                                         torch.zeros(1, 1, *kernel), stride=stride,
+                                         padding=padding, dilation=dilation)
+    for axis, size in enumerate((height, width)):
+        assert dilated_output_size(size, kernel[axis], padding[axis], stride[axis],
+                                   dilation[axis]) == out.shape[2 + axis]
