@@ -3,8 +3,9 @@
 A translation may reword, but not renumber: "16" in a Korean sentence whose
 English says "nine" is a mistranslation the reader cannot see. For every
 message of every Korean catalog, each number written in digits in the
-``msgstr`` must equal a number of the ``msgid``, written there in digits or
-in words ("nine", "sixteen", "a quarter"). Korean formats are read by value:
+``msgstr`` (and each unambiguous Korean numeral such as 여덟 or 열여섯)
+must equal a number of the ``msgid``, written there in digits or in words
+("nine", "sixteen", "a quarter"). Korean formats are read by value:
 ``2,950억`` is 295 billion, ``3만`` is 30 thousand, ``4분의 1`` is a quarter
 (its numbers 4 and 1 come from "quarter"). Roles, glue keys, math, inline
 code and links are compared token by token in ``scripts/translations.py``
@@ -42,6 +43,13 @@ FRACTIONS = {"half": (2, 1), "halves": (2, 1), "halve": (2, 1), "quarter": (4, 1
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 KOREAN_SCALES = {"만": 1e4, "억": 1e8, "조": 1e12}
 DIGITS = re.compile(r"(?<![\d.])\d+(?:,\d{3})*(?:\.\d+)?")
+#: Korean native numerals. Alone, only those that mean nothing else: 한, 두,
+#: 세, 네 and 열 are also words ("one"/"did", "put", "three"/"count",
+#: "your", "column"), so they count only as tens and units (열여섯, 16).
+KOREAN_UNITS = {"한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "네": 4, "넷": 4,
+                "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9}
+KOREAN_WORDS = re.compile(
+    r"(?<![\uac00-\ud7a3])(열(?:하나|한|둘|두|셋|세|넷|네|다섯|여섯|일곱|여덟|아홉)|다섯|여섯|일곱|여덟|아홉|스물)")
 
 #: (catalog, a piece of the msgid, the Korean number) -> why it is right.
 ALLOWED: dict[tuple[str, str, str], str] = {
@@ -105,6 +113,11 @@ def korean_numbers(text: str) -> list[tuple[str, tuple[float, ...]]]:
                           (value * KOREAN_SCALES[unit.group(1)], value)))
         else:
             found.append((match.group(), (value,)))
+    for match in KOREAN_WORDS.finditer(text):
+        word = match.group()
+        value = 20 if word == "스물" else (10 if word.startswith("열") else 0) + KOREAN_UNITS[
+            word[1:] if word.startswith("열") else word]
+        found.append((word, (float(value),)))
     return found
 
 
@@ -135,6 +148,9 @@ def test_reading_numbers_by_value():
     # The planted mistranslation: 16 where the English says nine.
     assert unmatched_numbers("The nine weights of a 3x3 kernel.",
                              "3x3 커널의 가중치 16개.") == ["16"]
+    assert unmatched_numbers("The nine weights of a 3x3 kernel.",
+                             "3x3 커널의 가중치 열여섯 개.") == ["열여섯"]
+    assert unmatched_numbers("The sixteen weights.", "가중치 열여섯 개.") == []
 
 
 def _messages():
