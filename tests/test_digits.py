@@ -173,7 +173,7 @@ def test_figures(split, trained):
     fig = plot_digit_maps(digit, learned, np.ones((4, 5, 5)), digit_title="a six")
     assert len(fig.axes) == 1 + 4 + 8 and fig.axes[0].get_title() == "a six"
     for fig in (plot_digits(split.test_images[:2], [1, 2]), plot_filter_grid(trained.filters)):
-        assert fig.get_facecolor()[3] == 1.0
+        assert tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)  # opaque white, not only opaque
 
 
 def test_adam_step_matches_torch_optim_adam():

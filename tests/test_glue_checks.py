@@ -3,8 +3,11 @@
 The rule: a chapter puts a number into its text only with
 ``convbook.prose.glue_checked(key, value, expected)``, in a hidden cell,
 where ``expected`` reaches the same quantity another way. These tests check
-the rule statically for every chapter, and prove it works by planting a wrong
-value in a copy of a chapter and running it as the build does.
+the rule statically for every chapter (``expected`` may not repeat
+``value``'s computation: not the same expression up to copies and
+conversions, not one call on the same arguments, not the same method on the
+same variable's data), and prove it works by planting a wrong value in a
+copy of a chapter and running it as the build does.
 """
 
 from __future__ import annotations
