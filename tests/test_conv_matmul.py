@@ -100,6 +100,6 @@ def test_plot_patch_matrix_writes_every_value_and_outlines_one_column():
     assert len(image_ax.texts) == 16 and len(matrix_ax.texts) == 4 * 9
     # The outlined column is patch number 1 * 3 + 2 = 5.
     assert matrix_ax.patches[0].get_x() == pytest.approx(5 - 0.5)
-    assert fig.get_facecolor()[3] == 1.0
+    assert tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)  # opaque white, not only opaque
     with pytest.raises(ValueError, match="highlight"):
         plot_patch_matrix(image, 2, highlight=(3, 0))

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from convbook import (
+    DigitSplit,
     classic_kernels,
     compass_kernels,
     edge_alignment,
@@ -172,7 +173,7 @@ def test_figures(split, trained):
     fig = plot_digit_maps(digit, learned, np.ones((4, 5, 5)), digit_title="a six")
     assert len(fig.axes) == 1 + 4 + 8 and fig.axes[0].get_title() == "a six"
     for fig in (plot_digits(split.test_images[:2], [1, 2]), plot_filter_grid(trained.filters)):
-        assert fig.get_facecolor()[3] == 1.0
+        assert tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)  # opaque white, not only opaque
 
 
 def test_adam_step_matches_torch_optim_adam():
@@ -195,3 +196,70 @@ def test_adam_step_matches_torch_optim_adam():
     weights = [torch.zeros(4)]
     adam_step(weights, [torch.tensor([3.0, -0.001, 200.0, -7.0])], [(torch.zeros(4), torch.zeros(4))], 1, 0.01)
     torch.testing.assert_close(weights[0], torch.tensor([-0.01, 0.01, -0.01, 0.01]), atol=1e-5, rtol=0)
+
+
+def _fed_batches(monkeypatch, split, **training):
+    """Train, and return every batch of images the network was fed, in order.
+
+    A forward pre-hook on the network that ``train_digit_cnn`` builds records
+    its input: what the network sees, whatever the code around it does.
+    """
+    import convbook.digits
+
+    fed = []
+
+    def recording_cnn(*args, **kwargs):
+        model = make_digit_cnn(*args, **kwargs)  # the package's own, imported above
+        model.register_forward_pre_hook(lambda module, inputs: fed.append(inputs[0].clone()))
+        return model
+
+    monkeypatch.setattr(convbook.digits, "make_digit_cnn", recording_cnn)
+    result = train_digit_cnn(split, **training)
+    return result, fed
+
+
+def _rows(batches) -> set[bytes]:
+    return {image.numpy().tobytes() for batch in batches for image in batch}
+
+
+def test_the_training_shuffle_follows_its_seed(monkeypatch, split):
+    n_batches = -(-len(split.train_images) // 64)
+    _, seed_0 = _fed_batches(monkeypatch, split, seed=0, epochs=2)
+    _, again = _fed_batches(monkeypatch, split, seed=0, epochs=2)
+    _, seed_1 = _fed_batches(monkeypatch, split, seed=1, epochs=2)
+    assert len(seed_0) == len(seed_1) == 2 * n_batches
+    # The same seed feeds the same batches; another seed another order.
+    assert all(torch.equal(a, b) for a, b in zip(seed_0, again))
+    assert not torch.equal(seed_0[0], seed_1[0])
+    # Each epoch is a new order of all the training images, each once.
+    first, second = seed_0[:n_batches], seed_0[n_batches:]
+    assert not torch.equal(first[0], second[0])
+    for epoch in (first, second, seed_1[:n_batches]):
+        assert sum(len(batch) for batch in epoch) == len(split.train_images)
+        assert _rows(epoch) == _rows([torch.from_numpy(split.train_images)[:, None]])
+
+
+def test_different_seeds_split_differently_and_the_same_seed_alike():
+    splits = {seed: load_digit_split(seed=seed) for seed in (0, 1, 2)}
+    test_sets = [frozenset(s.test_index.tolist()) for s in splits.values()]
+    assert len(set(test_sets)) == 3
+    for seed, first in splits.items():
+        again = load_digit_split(seed=seed)
+        for name in ("train_index", "test_index", "train_labels", "test_images"):
+            np.testing.assert_array_equal(getattr(again, name), getattr(first, name))
+        assert not set(first.train_index) & set(first.test_index)
+
+
+def test_no_test_image_can_influence_training(monkeypatch, split):
+    # Poison the test set: noise for images, other labels. Training must feed
+    # the network none of it and end with the same weights, bit for bit.
+    rng = np.random.default_rng(5)
+    poisoned = DigitSplit(split.train_images, split.train_labels,
+                          rng.random(split.test_images.shape).astype(np.float32),
+                          (split.test_labels + 3) % 10, split.train_index, split.test_index)
+    clean, fed = _fed_batches(monkeypatch, split, seed=0, epochs=2)
+    dirty, _ = _fed_batches(monkeypatch, poisoned, seed=0, epochs=2)
+    assert not _rows(fed) & _rows([torch.from_numpy(split.test_images)[:, None]])
+    for before, after in zip(clean.model.state_dict().values(), dirty.model.state_dict().values()):
+        assert torch.equal(before, after)
+    np.testing.assert_array_equal(clean.losses, dirty.losses)

@@ -3,8 +3,11 @@
 The rule: a chapter puts a number into its text only with
 ``convbook.prose.glue_checked(key, value, expected)``, in a hidden cell,
 where ``expected`` reaches the same quantity another way. These tests check
-the rule statically for every chapter, and prove it works by planting a wrong
-value in a copy of a chapter and running it as the build does.
+the rule statically for every chapter (``expected`` may not repeat
+``value``'s computation: not the same expression up to copies and
+conversions, not one call on the same arguments, not the same method on the
+same variable's data), and prove it works by planting a wrong value in a
+copy of a chapter and running it as the build does.
 """
 
 from __future__ import annotations
@@ -85,9 +88,93 @@ def test_every_glue_is_checked_in_a_hidden_cell(page):
         assert call.hidden, f"{page}: glue_checked({call.key}) in a visible cell"
         assert len(call.call.args) >= 3, f"{page}: glue_checked({call.key}) has no independent value"
         value, expected = call.call.args[1], call.call.args[2]
-        assert ast.dump(value) != ast.dump(expected), (
-            f"{page}: glue_checked({call.key}) compares {call.segment(value)!r} with itself"
+        same = same_computation(value, expected)
+        assert not same, (
+            f"{page}: glue_checked({call.key}) checks {call.segment(value)!r} against "
+            f"{call.segment(expected)!r}, not an independent route: {same}"
         )
+
+
+#: Calls that change a value's type or make a copy, not what it is.
+NO_OP_FUNCTIONS = {"float", "int", "str", "bool", "asarray", "array", "tensor", "as_tensor",
+                   "from_numpy", "LatexString"}
+NO_OP_METHODS = {"item", "numpy", "detach", "clone", "copy", "tolist", "cpu", "contiguous",
+                 "ravel", "flatten", "squeeze"}
+#: Names of modules, whose functions are not data.
+MODULES = {"np", "numpy", "torch", "F", "nn", "cv2", "math"}
+
+
+class _StripNoOps(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in NO_OP_METHODS and not node.args:
+            return func.value
+        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if name in NO_OP_FUNCTIONS and len(node.args) == 1 and not node.keywords:
+            return node.args[0]
+        return node
+
+
+def _data_root(node: ast.AST) -> str | None:
+    """The variable a chain like ``result.model[0].weight`` (or ``np.abs(x)``) starts from."""
+    while True:
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and _data_root(node.func.value) in MODULES:
+                if not node.args:
+                    return None
+                node = node.args[0]  # np.abs(x): the data is x
+            else:
+                node = node.func
+        else:
+            return node.id if isinstance(node, ast.Name) else None
+
+
+def _computations(node: ast.AST) -> set[tuple]:
+    """Each call of an expression, and each method applied to a variable's data."""
+    found = set()
+    for sub in ast.walk(node):
+        if not isinstance(sub, ast.Call):
+            continue
+        found.add(("the call", ast.unparse(sub)))
+        if isinstance(sub.func, ast.Attribute):
+            root = _data_root(sub.func.value)
+            if root and root not in MODULES:
+                found.add((f".{sub.func.attr}() of", root))
+    return found
+
+
+def same_computation(value: ast.AST, expected: ast.AST) -> list[str]:
+    """How ``expected`` repeats ``value``'s computation on the same data; empty if it does not.
+
+    Both are compared after removing conversions and copies (``float``,
+    ``.item()``, ``.clone()``, ``.detach()``, ...). They repeat each other if
+    they are then the same expression, if one call (function and arguments)
+    appears in both, or if both apply the same method to data reached from
+    the same variable (``result.filters.min()`` and
+    ``result.model[0].weight.min()``: one set of weights, one ``min``).
+    """
+    value, expected = (_StripNoOps().visit(ast.parse(ast.unparse(node), mode="eval").body)
+                       for node in (value, expected))
+    if ast.dump(value) == ast.dump(expected):
+        return [f"the same expression {ast.unparse(value)!r}"]
+    return sorted(" ".join(item) for item in _computations(value) & _computations(expected))
+
+
+@pytest.mark.parametrize("value, expected, independent", [
+    ("w.min()", "w.clone().min()", False),
+    ("float(w.min())", "w.min().item()", False),
+    ("result.filters.min()", "float(result.model[0].weight.min())", False),
+    ("int(np.count_nonzero(predict(model, x) == y))", "predict(model, x).eq(y).sum()", False),
+    ("float(np.abs(a).max())", "float(np.abs(b).max())", True),
+    ("result.filters.min()", "min(float(v) for v in result.model[0].weight.flatten().tolist())", True),
+    ("height", "maps.shape[1] + 4 - 1", True),
+])
+def test_the_rule_catches_the_same_call_on_the_same_data(value, expected, independent):
+    same = same_computation(ast.parse(value, mode="eval").body, ast.parse(expected, mode="eval").body)
+    assert (not same) == independent, same
 
 
 @pytest.mark.parametrize("page", PAGES)

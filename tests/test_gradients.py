@@ -170,3 +170,12 @@ def _luminance(colour) -> float:
 def _contrast(first, second) -> float:
     light, dark = sorted([_luminance(first), _luminance(second)], reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def test_plot_value_grids_colour_limits_per_panel():
+    grids = [np.array([[1.0, -2.0]]), np.array([[0.5], [-8.0]]), np.zeros((1, 1))]
+    shared = plot_value_grids(grids, ["a", "b", "c"])
+    assert [ax.images[0].get_clim() for ax in shared.axes] == [(-8.0, 8.0)] * 3
+    own = plot_value_grids(grids, ["a", "b", "c"], shared_scale=False)
+    # Each panel centred on zero at its own largest magnitude (1 for all zeros).
+    assert [ax.images[0].get_clim() for ax in own.axes] == [(-2.0, 2.0), (-8.0, 8.0), (-1.0, 1.0)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 
 from convbook import (
     FILTER_SETS,
@@ -76,3 +78,17 @@ def test_filter_sets():
     np.testing.assert_array_equal(sobel[1], -classic_kernels()["sobel_x"])
     with pytest.raises(ValueError, match="must be one of lesson, sobel, blur, laplacian; got 'emboss'"):
         filter_set("emboss")
+
+
+@pytest.mark.parametrize("first, second", [((2, 3), (3, 1)), ((1, 4), (2, 2)), ((3, 2), (1, 3))])
+def test_compose_kernels_with_unequal_sides_equals_two_stacked_conv2d(first, second):
+    rng = np.random.default_rng(sum(first) * 10 + sum(second))
+    a, b = (rng.normal(size=shape).astype(np.float32) for shape in (first, second))
+    image = torch.from_numpy(rng.random((1, 1, 11, 9)).astype(np.float32))
+    two_layers = F.conv2d(F.conv2d(image, torch.from_numpy(a)[None, None]),
+                          torch.from_numpy(b)[None, None])
+    combined = compose_kernels(a, b)
+    assert combined.shape == (first[0] + second[0] - 1, first[1] + second[1] - 1)
+    one_layer = F.conv2d(image, torch.from_numpy(combined)[None, None])
+    assert one_layer.shape == two_layers.shape
+    torch.testing.assert_close(one_layer, two_layers, atol=1e-5, rtol=1e-5)

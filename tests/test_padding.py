@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from convbook import (
@@ -186,3 +187,57 @@ def test_maps_to_scale_magnify_draws_a_pooled_map_over_its_source_area():
         plot_maps_to_scale([source], ["a"], magnify=[0])
     with pytest.raises(ValueError, match="grid"):
         plot_maps_to_scale([source], ["a"], grid=0)
+
+
+# Kernels, strides and paddings whose two sides differ: a function that uses
+# the height's setting on the width axis (or the other way round) gets a
+# wrong shape here, where a square kernel would hide it.
+# (kernel (kh, kw), stride (sh, sw), padding (ph, pw)); images are 13 x 10.
+UNEQUAL_SIDES = [
+    ((2, 3), (1, 1), (0, 0)), ((3, 2), (1, 1), (1, 0)), ((1, 4), (2, 3), (0, 2)),
+    ((5, 2), (3, 1), (2, 1)), ((4, 1), (1, 2), (0, 0)), ((2, 5), (4, 2), (1, 2)),
+]
+
+
+@pytest.mark.parametrize("kernel, stride, padding", UNEQUAL_SIDES)
+def test_output_size_and_starts_use_each_axis_own_settings(kernel, stride, padding):
+    height, width = 13, 10
+    out = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, bias=False)(
+        torch.zeros(1, 1, height, width))
+    for axis, size in enumerate((height, width)):
+        assert conv_output_size(size, kernel[axis], padding[axis], stride[axis]) \
+            == out.shape[2 + axis]
+        assert len(kernel_starts(size, kernel[axis], padding[axis], stride[axis])) \
+            == out.shape[2 + axis]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel:UserWarning")
+@pytest.mark.parametrize("kh, kw", [(2, 3), (3, 2), (1, 4), (4, 1), (2, 5), (3, 3), (4, 4)])
+def test_same_padding_with_a_non_square_kernel_matches_torch(kh, kw):
+    # Even kernels on one axis only: PyTorch puts the extra zero after on
+    # that axis and splits evenly on the other.
+    rng = np.random.default_rng(kh * 10 + kw)
+    image = rng.random((9, 12)).astype(np.float32)
+    kernel = rng.normal(size=(kh, kw)).astype(np.float32)
+    expected = F.conv2d(torch.from_numpy(image)[None, None],
+                        torch.from_numpy(kernel)[None, None], padding="same")[0, 0].numpy()
+    got = strided_feature_map(image, kernel, padding="same")
+    assert got.shape == expected.shape == image.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [
+    (k, s, p) for k, (s, _), (p, _) in UNEQUAL_SIDES])
+def test_strided_map_with_a_non_square_kernel_matches_conv2d(kernel, stride, padding):
+    # The function takes one stride and one padding for both axes; the kernel
+    # is the part whose sides differ.
+    rng = np.random.default_rng(sum(kernel) + 7 * stride + padding)
+    image = rng.random((13, 10)).astype(np.float32)
+    weights = rng.normal(size=kernel).astype(np.float32)
+    expected = F.conv2d(torch.from_numpy(image)[None, None], torch.from_numpy(weights)[None, None],
+                        stride=stride, padding=padding)[0, 0].numpy()
+    got = strided_feature_map(image, weights, stride=stride, padding=padding)
+    assert got.shape == expected.shape == (
+        conv_output_size(13, kernel[0], padding, stride),
+        conv_output_size(10, kernel[1], padding, stride))
+    np.testing.assert_allclose(got, expected, atol=1e-5)

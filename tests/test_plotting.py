@@ -272,3 +272,60 @@ def test_plot_patch_product_text_colours_at_the_boundaries():
     assert colours[2][0, 2] == colours[2][1, 0] == colours[2][1, 1] == black
     assert product[1, 2] == -1 and product[2, 2] == pytest.approx(1, abs=1e-5)
     assert colours[2][1, 2] == colours[2][2, 2] == white
+
+
+def test_plot_pixel_values_axis_labels_and_ticks_name_rows_and_columns():
+    # A tall image and a crop whose top and left differ, so that swapping the
+    # two axes (labels, ticks or values) shows.
+    image = np.arange(30 * 20, dtype=np.float32).reshape(30, 20) / 600
+    top, left, size = 12, 3, 4
+    ax = convbook.plot_pixel_values(image, top, left, size=size).axes[0]
+    assert ax.get_xlabel() == "column" and ax.get_ylabel() == "row"
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(left + c) for c in range(size)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(top + r) for r in range(size)]
+    assert list(ax.get_xticks()) == list(range(size)) == list(ax.get_yticks())
+    # The text at (x=col, y=row) is the pixel image[top + row, left + col].
+    for text in ax.texts:
+        col, row = text.xy
+        assert text.get_text() == f"{image[top + row, left + col]:.2f}"
+    assert ax.images[0].get_clim() == (0.0, 1.0)
+
+
+def test_each_panel_colour_limits():
+    filters = np.array([[[-0.5, 1.0], [0.0, 0.25]], [[2.0, -1.0], [0.5, 0.0]]])
+    # Filters share one scale centred on zero: [-2, 2].
+    for ax in convbook.plot_filters(filters).axes:
+        assert ax.images[0].get_clim() == (-2.0, 2.0)
+    assert convbook.plot_image(np.full((5, 7), 0.3)).axes[0].images[0].get_clim() == (0.0, 1.0)
+    patch, kernel = np.array([[0.2, 0.4], [0.6, 0.8]]), np.array([[-1.0, 2.0], [0.5, 0.0]])
+    limits = [ax.images[0].get_clim() for ax in convbook.plot_patch_product(patch, kernel).axes]
+    # Patch on the image's 0..1 scale; kernel on its own range; the product
+    # (-0.2, 0.8, 0.3, 0) on a scale centred on zero.
+    assert limits == [(0.0, 1.0), (-1.0, 2.0), pytest.approx((-0.8, 0.8))]
+
+
+def _rendered(fig: Figure) -> np.ndarray:
+    """The figure's pixels as PNG output draws them, (H, W, 4) uint8."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())
+
+
+def test_figures_background_is_opaque_white(photo, lesson_filters):
+    # Not only opaque: black text on a black (or dark) face would be
+    # unreadable, and the book's figures sit on dark pages too.
+    maps, _ = convbook.feature_maps(photo[:30, :40], lesson_filters)
+    figures = [
+        convbook.plot_image(photo[:30, :40]),
+        convbook.plot_pixel_values(photo, 0, 0, size=3),
+        convbook.plot_filters(lesson_filters),
+        convbook.plot_feature_maps(maps),
+        convbook.plot_patch_product(photo[:4, :4], lesson_filters[0]),
+    ]
+    for fig in figures:
+        assert to_rgba(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
+        pixels = _rendered(fig)
+        for corner in (pixels[0, 0], pixels[0, -1], pixels[-1, 0], pixels[-1, -1]):
+            assert tuple(corner) == (255, 255, 255, 255)

@@ -204,3 +204,20 @@ def test_receptive_field_figure_frames_each_pixel_of_a_dilated_field():
     # The tint is nearly opaque where the field is, transparent in its holes.
     tint = ax.images[1].get_array()
     assert tint[2, 2, 3] >= 0.8 and tint[3, 3, 3] == 0
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", [
+    ((2, 3), (1, 2), (0, 1), (3, 1)), ((3, 1), (2, 1), (2, 0), (1, 4)),
+    ((1, 4), (3, 2), (1, 3), (2, 2)), ((4, 2), (1, 3), (0, 0), (2, 5)),
+])
+def test_dilated_output_size_uses_each_axis_own_settings(kernel, stride, padding, dilation):
+    # nn.Conv2d with a different kernel, stride, padding and dilation per
+    # axis: each output side is the formula with that axis's settings only.
+    height, width = 14, 11
+    with torch.no_grad():
+        out = torch.nn.functional.conv2d(torch.zeros(1, 1, height, width),
+                                         torch.zeros(1, 1, *kernel), stride=stride,
+                                         padding=padding, dilation=dilation)
+    for axis, size in enumerate((height, width)):
+        assert dilated_output_size(size, kernel[axis], padding[axis], stride[axis],
+                                   dilation[axis]) == out.shape[2 + axis]
