@@ -3,19 +3,22 @@
 ``python -m convbook PHOTO [--filters lesson|sobel|blur|laplacian] [--out DIR]
 [--save-arrays]`` writes three PNG files -- the filters, the feature maps and
 the activated (ReLU) maps -- and prints their paths; with ``--save-arrays``
-also ``maps.npz``, the numbers the pictures show.
+also ``maps.npz``, the feature maps at full size.
 
-The maps are computed at the photo's full size with ``cv2.filter2D`` on
-float32 (the call :func:`convbook.correlate2d_fast` makes: the same numbers
-as the lesson's ``nn.Conv2d``, without the cost of importing PyTorch), and
-only then shrunk to display size, each drawn pixel the mean of a block of
-the map. The pictures are drawn with NumPy and OpenCV, one array value per
-pixel block, without matplotlib (a second's import on a slow machine).
+The maps are computed at the photo's full size with
+:func:`convbook.correlate2d_fast` (``cv2.filter2D`` on float32: the same
+numbers as the lesson's ``nn.Conv2d``, without the cost of importing
+PyTorch). The pictures are the book's figures, drawn by
+:func:`convbook.plot_filters` and :func:`convbook.plot_feature_maps` with
+the book's style (matplotlib's Agg backend, no pyplot). Maps larger than
+:data:`DISPLAY_SIZE` on a side are shrunk by block means before they are
+drawn, for speed only: the colours stand for the full-size maps' values.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -29,20 +32,23 @@ from .kernels import FILTER_SETS
 __all__ = ["main", "build_parser", "make_figures", "compute_maps", "write_outputs",
            "display_size"]
 
-#: The most pixels a map is drawn (and saved) on either side; larger maps
-#: are shrunk by block means, for display only.
-DISPLAY_SIZE = 400
+#: The most values a map hands to matplotlib on either side; larger maps are
+#: shrunk by block means, for drawing only. The book draws its photo's
+#: 637 x 424 maps whole (matplotlib then samples them into the panels), so
+#: the command line draws that photo exactly as the book does.
+DISPLAY_SIZE = 640
 #: The file ``--save-arrays`` writes.
 ARRAYS_NAME = "maps.npz"
 #: The arrays in :data:`ARRAYS_NAME`.
-ARRAY_KEYS = ("filters", "feature_maps", "activated_maps", "full_size")
+ARRAY_KEYS = ("filters", "feature_maps")
 
 DESCRIPTION = """\
 Run the lesson's convolutional layer on your own photo.
 
 The photo is loaded as grayscale in [0, 1], every filter of the chosen set is
 slid over it (a valid cross-correlation, as torch.nn.Conv2d computes it), and
-ReLU is applied. Three PNG files are written to the output folder:
+ReLU is applied. Three PNG files are written to the output folder, drawn as
+the book draws its figures:
 
   filters.png         the filters, each weight written on its cell
   feature_maps.png    one feature map per filter, before activation, all in
@@ -51,19 +57,23 @@ ReLU is applied. Three PNG files are written to the output folder:
   activated_maps.png  the same maps after ReLU, each in gray from its own
                       smallest value (black) to its largest (white)
 
-With --save-arrays, also maps.npz (load it with numpy.load): the numbers the
-pictures show, as arrays
-  filters         (n, kh, kw)  float32  the filters
-  feature_maps    (n, h, w)    float32  the maps before activation
-  activated_maps  (n, h, w)    float32  the maps after ReLU
-  full_size       (2,)         int      the maps' full height and width
+With --save-arrays, also maps.npz (load it with numpy.load): the maps at
+full size, the numbers torch.nn.Conv2d returns for the photo as one
+1 x H x W image (H x W pixels; n filters of kh x kw weights):
+  filters       (n, kh, kw)                 float32  the filters
+  feature_maps  (n, H - kh + 1, W - kw + 1)  float32  the maps before ReLU
+The book's photo, 640 x 427 pixels, gives feature_maps of shape
+(4, 424, 637) with the lesson's filters; a 12-megapixel photo (4000 x 3000)
+gives (4, 2997, 3997), 48 MB a map. The maps after ReLU are
+numpy.maximum(feature_maps, 0).
 
-The maps are computed at the photo's full size; only the pictures (and the
-arrays in maps.npz) are shrunk, to at most %d pixels on either side: each
-value is then the mean of an f x f block of the full-size map, f the
-smallest whole number that brings both sides within %d (the blocks along
-the right and bottom edges may be narrower). A map that fits is kept as it
-is, and drawn enlarged by a whole factor if it is small.
+The colours stand for the full-size maps' values: the colour bar runs from
+-m to m, m the largest absolute value of all the full-size maps, and each
+activated map's gray from its full-size smallest value to its largest. A
+map larger than %d values on a side is shrunk before it is drawn, for
+speed only: each drawn value is then the mean of an f x f block of the
+map, f the smallest whole number that brings both sides within %d (the
+blocks along the right and bottom edges may be narrower).
 """ % (DISPLAY_SIZE, DISPLAY_SIZE)
 
 EPILOG = """\
@@ -111,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder for the PNG files, created if missing "
                              "(default: ./convbook-output)")
     parser.add_argument("--save-arrays", action="store_true",
-                        help=f"also write {ARRAYS_NAME}, the numbers drawn in the map "
-                             "figures (see above)")
+                        help=f"also write {ARRAYS_NAME}: the filters and the feature maps "
+                             "at full size, float32, as torch.nn.Conv2d returns them (see above)")
     return parser
 
 
@@ -187,18 +197,11 @@ def _block_means(values: np.ndarray, factor: int) -> np.ndarray:
 
 
 def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray]:
-    """The feature maps and activated maps of ``image``, at display size.
+    """The layer's numbers for ``image``: the filters and the full-size feature maps.
 
-    Each map is computed at full size (``cv2.filter2D`` on float32, as
-    :func:`convbook.correlate2d_fast` computes it), activated (ReLU) at full
-    size, and only then shrunk to :func:`display_size` by block means.
-
-    A filter that is the negation of an earlier one (the lesson's filters 2
-    and 4, and the other sets' negations) is not slid again: its map is
-    exactly the earlier map negated (every product and sum only changes
-    sign), and its activated map is ``ReLU(-x) = ReLU(x) - x``, computed on
-    the shrunk maps (exact for maps that are not shrunk; within float32
-    rounding of the block means otherwise).
+    The maps are :func:`convbook.correlate2d_fast`'s: ``cv2.filter2D`` on
+    float32, the numbers ``nn.Conv2d`` gives for the image as one
+    ``1 x H x W`` input, without importing PyTorch.
 
     Parameters
     ----------
@@ -210,9 +213,8 @@ def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray
     Returns
     -------
     dict of str to numpy.ndarray
-        ``"filters"`` (n, kh, kw); ``"feature_maps"`` and ``"activated_maps"``,
-        each (n, h, w) float32 with ``(h, w) = display_size(H - kh + 1, W - kw + 1)``;
-        ``"full_size"``, the array ``[H - kh + 1, W - kw + 1]``.
+        ``"filters"``, shape (n, kh, kw), float32; ``"feature_maps"``, shape
+        (n, H - kh + 1, W - kw + 1), float32, before activation.
 
     Raises
     ------
@@ -221,222 +223,88 @@ def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray
         that is not 2-D, filters that are not 2-D kernels, a kernel larger
         than the image, NaN or infinite values.
     """
-    from ._validation import as_filters, as_image, check_kernel_fits
+    from ._validation import as_filters
+    from .correlation import correlate2d_fast
 
-    image = as_image(image)
     filters = as_filters(filters)
-    check_kernel_fits(image, filters.shape[1:])
-    count, k_height, k_width = filters.shape
-    height, width = image.shape[0] - k_height + 1, image.shape[1] - k_width + 1
+    return {"filters": filters, "feature_maps": correlate2d_fast(image, filters)}
+
+
+def _maps_to_draw(maps: dict[str, np.ndarray]) -> dict[str, object]:
+    """What the two map figures draw: the maps and their ReLU, with colour limits.
+
+    ``maps`` is what :func:`compute_maps` returns. The arrays are at
+    :func:`display_size` (block means of the full-size maps and of their
+    ReLU); the limits are the full-size maps' smallest and largest values,
+    one ``(low, high)`` per map, so that a colour means the same number
+    however much a map was shrunk.
+
+    The map of a filter that is the negation of an earlier one (the lesson's
+    filters 2 and 4, the other sets' negations) is the earlier map negated,
+    so its limits and block means are taken from that map's, without another
+    pass over a full-size map: a 12-megapixel photo's maps hold 48 MB each.
+    """
+    filters, feature_maps = maps["filters"], maps["feature_maps"]
+    count, height, width = feature_maps.shape
     factor = _shrink_factor(height, width)
-    shown = (count, *display_size(height, width))
-    feature_maps = np.empty(shown, dtype=np.float32)
-    activated_maps = np.empty(shown, dtype=np.float32)
-    # One full-size map at a time: a 12-megapixel photo gives 48 MB per map.
-    full = np.empty(image.shape, dtype=np.float32)
+    size = display_size(height, width)
+    shown = np.empty((count, *size), dtype=np.float32)
+    activated = np.empty_like(shown)
+    relu = np.empty((height, width), dtype=np.float32)  # one full-size map at a time
+    limits = []
     for k in range(count):
         twin = next((j for j in range(k) if np.array_equal(filters[j], -filters[k])), None)
-        if twin is not None:
-            np.negative(feature_maps[twin], out=feature_maps[k])
-            feature_maps[k] += 0.0  # -0.0 becomes 0.0
-            np.subtract(activated_maps[twin], feature_maps[twin], out=activated_maps[k])
-            np.maximum(activated_maps[k], 0.0, out=activated_maps[k])
-            continue
-        # With anchor (0, 0), full[r, c] = sum image[r + i, c + j] * kernel[i, j];
-        # rows 0 .. H-kh and columns 0 .. W-kw never touch the padded border.
-        cv2.filter2D(image, cv2.CV_32F, filters[k], dst=full, anchor=(0, 0),
-                     borderType=cv2.BORDER_REFLECT_101)
-        feature_maps[k] = _block_means(full[:height, :width], factor)
-        np.maximum(full, 0.0, out=full)  # ReLU at full size, in place
-        activated_maps[k] = _block_means(full[:height, :width], factor)
+        if twin is None:
+            low, high, _, _ = cv2.minMaxLoc(feature_maps[k])
+            shown[k] = _block_means(feature_maps[k], factor)
+            activated[k] = _block_means(np.maximum(feature_maps[k], 0, out=relu), factor)
+        else:  # ReLU(-x) = ReLU(x) - x, block by block
+            low, high = -limits[twin][1], -limits[twin][0]
+            np.negative(shown[twin], out=shown[k])
+            np.subtract(activated[twin], shown[twin], out=activated[k])
+            np.maximum(activated[k], 0, out=activated[k])  # float32 rounding
+        limits.append((low, high))
     return {
-        "filters": filters,
-        "feature_maps": feature_maps,
-        "activated_maps": activated_maps,
-        "full_size": np.array([height, width]),
+        "feature_maps": shown,
+        "feature_limits": limits,
+        "activated_maps": activated,
+        # ReLU's smallest and largest values: the map's, those below 0 raised to 0.
+        "activated_limits": [(max(low, 0.0), max(high, 0.0)) for low, high in limits],
     }
 
 
-# --- Drawing ------------------------------------------------------------------
-# Plain arrays: white canvases (uint8; BGR for the colour picture, one channel
-# for the gray ones) with the maps pasted in at display size, their frames,
-# and the text written with cv2.putText (OpenCV's built-in font).
+def _figures(maps: dict[str, np.ndarray], titles: Sequence[str]):
+    """Yield ``(file name, figure)`` for the three pictures, drawn by the book's code."""
+    from .plotting import plot_feature_maps, plot_filters
 
-#: matplotlib's RdBu_r (ColorBrewer RdBu, reversed): dark blue, white, dark red.
-_RDBU_R = ("053061", "2166ac", "4393c3", "92c5de", "d1e5f0", "f7f7f7",
-           "fddbc7", "f4a582", "d6604d", "b2182b", "67001f")
-_FONT = cv2.FONT_HERSHEY_SIMPLEX
-_TEXT_SCALE = 0.5
-_MARGIN = 12  # around the picture
-_GAP = 20  # between panels
-_TITLE_ROOM = 26  # above each panel
-_BLACK, _WHITE = (0, 0, 0), (255, 255, 255)
-#: matplotlib's "gray": black to white.
-_GRAY = np.arange(256, dtype=np.uint8)
-
-
-def _colour_table(hex_colours: Sequence[str]) -> np.ndarray:
-    # 256 BGR colours, linear between evenly spaced anchors (as matplotlib
-    # builds a colour map from a list), each channel truncated to a byte.
-    anchors = np.array([[int(c[i:i + 2], 16) / 255 for i in (4, 2, 0)] for c in hex_colours])
-    at = np.linspace(0.0, 1.0, 256)
-    positions = np.linspace(0.0, 1.0, len(anchors))
-    table = np.stack([np.interp(at, positions, anchors[:, ch]) for ch in range(3)], axis=1)
-    return (table * 255).astype(np.uint8)
+    count, height, width = maps["feature_maps"].shape
+    drawn = _maps_to_draw(maps)
+    size_note = f" ({height} x {width})"
+    # The filters as the book draws the lesson's (fig-filters), the maps as
+    # it draws them before (fig-maps-diverging) and after ReLU.
+    yield "filters.png", plot_filters(maps["filters"], titles, panel_size=1.7)
+    yield "feature_maps.png", plot_feature_maps(
+        drawn["feature_maps"], [t + size_note for t in titles], ncols=2, cmap="RdBu_r",
+        symmetric=True, colorbar=True, limits=drawn["feature_limits"])
+    yield "activated_maps.png", plot_feature_maps(
+        drawn["activated_maps"], [f"ReLU({t})" for t in titles], ncols=2,
+        limits=drawn["activated_limits"])
 
 
-def _colour(values: np.ndarray, table: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Map ``values`` to colours of ``table``: ``low`` the first, ``high`` the last.
+def _png_bytes(figure) -> bytes:
+    """Render ``figure`` with matplotlib's Agg backend; return it as PNG.
 
-    As matplotlib's ``Normalize`` and colour maps do: the value's fraction of
-    the way from ``low`` to ``high`` (float32), times 256, truncated, clipped
-    to 0..255; every value is the first colour when ``low == high``.
+    The rendering is the one ``figure.savefig`` makes at the figure's dpi
+    (the book's 100); OpenCV encodes it, opaque (the figures' white face),
+    with no row filter and run-length matching: a third of the time of
+    matplotlib's PNG writer, for files of about the same size. (Older
+    OpenCV versions have no filter option; they choose their own.)
     """
-    low32, high32 = np.float32(low), np.float32(high)
-    if high32 == low32:
-        return table[np.zeros(values.shape, dtype=np.intp)]
-    fraction = (values.astype(np.float32) - low32) / (high32 - low32)
-    index = np.clip(fraction * np.float32(256), 0, 255).astype(np.intp)
-    return table[index]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-
-def _text_width(text: str) -> int:
-    return cv2.getTextSize(text, _FONT, _TEXT_SCALE, 1)[0][0]
-
-
-def _put_text(canvas: np.ndarray, text: str, centre_x: int, baseline: int,
-              colour: tuple[int, int, int] = _BLACK) -> None:
-    cv2.putText(canvas, text, (int(centre_x - _text_width(text) / 2), int(baseline)), _FONT,
-                _TEXT_SCALE, colour, 1, cv2.LINE_AA)
-
-
-def _paste(canvas: np.ndarray, picture: np.ndarray, top: int, left: int) -> None:
-    # The picture, and a one-pixel black frame just outside it.
-    height, width = picture.shape[:2]
-    canvas[top:top + height, left:left + width] = picture
-    cv2.rectangle(canvas, (left - 1, top - 1), (left + width, top + height), _BLACK, 1)
-
-
-def _enlarge(picture: np.ndarray, zoom: int) -> np.ndarray:
-    # Each value becomes a zoom x zoom square (no interpolation).
-    if zoom == 1:
-        return picture
-    return np.repeat(np.repeat(picture, zoom, axis=0), zoom, axis=1)
-
-
-def _nice_ticks(limit: float) -> list[float]:
-    # Round values from -limit to limit, 1, 2, 2.5 or 5 times a power of ten
-    # apart, at most 7 of them (what a colour bar's axis shows).
-    exponent = np.floor(np.log10(limit)) - 1
-    for step in (base * 10.0 ** exponent for base in (1, 2, 2.5, 5, 10, 20, 25, 50)):
-        count = int(np.floor(limit / step + 1e-9))
-        if 2 * count + 1 <= 7:
-            return [i * step for i in range(-count, count + 1)]
-    return [-limit, 0.0, limit]
-
-
-def _format_tick(value: float, ticks: Sequence[float]) -> str:
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    decimals = 0
-    while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * max(1.0, step):
-        decimals += 1
-    return f"{value:.{max(decimals, 1)}f}"
-
-
-def _format_weight(value: float) -> str:
-    # As the book's plot_filters: integers as the lesson prints them,
-    # other weights with 2 decimals.
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{float(value):.2f}"
-
-
-def _draw_filters(filters: np.ndarray, titles: Sequence[str]) -> np.ndarray:
-    """The filters side by side in gray (zero mid-gray), each weight on its cell.
-
-    The gray scale runs from ``-m`` (black) to ``m`` (white), ``m`` the
-    largest absolute weight; the text is white on negative cells and black
-    otherwise, as the lesson draws it.
-    """
-    count, k_height, k_width = filters.shape
-    cell = max(24, 192 // max(k_height, k_width))
-    panel_h, panel_w = cell * k_height, cell * k_width
-    column = max(panel_w, max(_text_width(t) for t in titles) + 8)
-    width = 2 * _MARGIN + count * column + (count - 1) * _GAP
-    height = 2 * _MARGIN + _TITLE_ROOM + panel_h
-    canvas = np.full((height, width), 255, dtype=np.uint8)
-    limit = float(np.abs(filters).max()) or 1.0
-    top = _MARGIN + _TITLE_ROOM
-    for i in range(count):
-        left = _MARGIN + i * (column + _GAP) + (column - panel_w) // 2
-        centre = left + panel_w / 2
-        _paste(canvas, _enlarge(_colour(filters[i], _GRAY, -limit, limit), cell), top, left)
-        _put_text(canvas, titles[i], centre, top - 9)
-        for row in range(k_height):
-            for col in range(k_width):
-                value = float(filters[i, row, col])
-                _put_text(canvas, _format_weight(value), left + (col + 0.5) * cell,
-                          top + (row + 0.5) * cell + 5, _WHITE if value < 0 else _BLACK)
-    return canvas
-
-
-def _draw_maps(maps: np.ndarray, titles: Sequence[str], *, symmetric: bool) -> np.ndarray:
-    """The maps in a grid of at most two columns, one title above each.
-
-    ``symmetric``: all panels in one RdBu_r scale from ``-m`` (blue) to ``m``
-    (red), ``m`` the largest absolute value, with a colour bar at the right.
-    Otherwise each panel in gray from its own smallest value (black) to its
-    largest (white). A map whose longer side is at most half the display
-    size is enlarged by a whole factor, each value a square of pixels.
-    """
-    count, map_h, map_w = maps.shape
-    zoom = max(1, DISPLAY_SIZE // max(map_h, map_w))
-    panel_h, panel_w = map_h * zoom, map_w * zoom
-    ncols = min(count, 2)
-    nrows = -(-count // ncols)
-    column = max(panel_w, max(_text_width(t) for t in titles) + 8)
-    row_height = _TITLE_ROOM + panel_h
-    bar_room = 90 if symmetric else 0
-    width = 2 * _MARGIN + ncols * column + (ncols - 1) * _GAP + bar_room
-    height = 2 * _MARGIN + nrows * row_height + (nrows - 1) * _GAP
-    canvas = np.full((height, width, 3) if symmetric else (height, width), 255, dtype=np.uint8)
-    if symmetric:
-        table = _colour_table(_RDBU_R)
-        limit = float(np.abs(maps).max()) or 1.0
-    else:
-        table = _GRAY
-    for i in range(count):
-        row, col = divmod(i, ncols)
-        top = _MARGIN + row * (row_height + _GAP) + _TITLE_ROOM
-        left = _MARGIN + col * (column + _GAP) + (column - panel_w) // 2
-        low, high = (-limit, limit) if symmetric else (float(maps[i].min()), float(maps[i].max()))
-        _paste(canvas, _enlarge(_colour(maps[i], table, low, high), zoom), top, left)
-        _put_text(canvas, titles[i], left + panel_w / 2, top - 9)
-    if symmetric:
-        _draw_colour_bar(canvas, table, limit, left=width - _MARGIN - bar_room + _GAP,
-                         top=_MARGIN + _TITLE_ROOM, bottom=height - _MARGIN)
-    return canvas
-
-
-def _draw_colour_bar(canvas: np.ndarray, table: np.ndarray, limit: float, *, left: int,
-                     top: int, bottom: int) -> None:
-    # A vertical bar from -limit (bottom) to limit (top), with labelled ticks.
-    bar_w, rows = 14, bottom - top
-    values = limit - (np.arange(rows) + 0.5) * (2 * limit / rows)  # each row's centre
-    bar = _colour(values[:, None], table, -limit, limit)
-    _paste(canvas, np.repeat(bar, bar_w, axis=1), top, left)
-    ticks = _nice_ticks(limit)
-    for value in ticks:
-        y = int(round(top + (limit - value) / (2 * limit) * rows))
-        cv2.line(canvas, (left + bar_w, y), (left + bar_w + 4, y), _BLACK, 1)
-        cv2.putText(canvas, _format_tick(value, ticks), (left + bar_w + 7, y + 5), _FONT,
-                    0.4, _BLACK, 1, cv2.LINE_AA)
-
-
-def _encode_png(picture: np.ndarray) -> bytes:
-    # No row filter and run-length matching suit pictures of flat areas and
-    # maps: half the time of OpenCV's default settings, and smaller files.
-    # (Older OpenCV versions have no filter option; they choose their own.)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    picture = cv2.cvtColor(np.asarray(canvas.buffer_rgba()), cv2.COLOR_RGBA2BGR)
     options = [cv2.IMWRITE_PNG_COMPRESSION, 6, cv2.IMWRITE_PNG_STRATEGY,
                cv2.IMWRITE_PNG_STRATEGY_RLE]
     if hasattr(cv2, "IMWRITE_PNG_FILTER"):
@@ -461,7 +329,7 @@ def write_outputs(
     out_dir : pathlib.Path
         An existing folder.
     save_arrays : bool
-        Also write :data:`ARRAYS_NAME`, the arrays of ``maps``.
+        Also write :data:`ARRAYS_NAME`: the arrays of ``maps``, at full size.
 
     Returns
     -------
@@ -473,26 +341,21 @@ def write_outputs(
     OSError
         If a file cannot be written; its ``filename`` is the file's path.
     """
-    height, width = (int(v) for v in maps["full_size"])
-    size_note = f" ({height} x {width})"
-    # The pictures draw exactly the arrays that maps.npz holds.
-    pictures = {
-        "filters.png": lambda: _draw_filters(maps["filters"], titles),
-        "feature_maps.png": lambda: _draw_maps(
-            maps["feature_maps"], [t + size_note for t in titles], symmetric=True),
-        "activated_maps.png": lambda: _draw_maps(
-            maps["activated_maps"], [f"ReLU({t})" for t in titles], symmetric=False),
-    }
+    import matplotlib
+
+    from .plotting import BOOK_STYLE
+
     written = []
-    for name, draw in pictures.items():
-        path = out_dir / name
-        _write(path, lambda: path.write_bytes(_encode_png(draw())))
-        written.append(path)
+    # The book's rcParams (as its chapters set them), for these figures only.
+    with matplotlib.rc_context(BOOK_STYLE):
+        for name, figure in _figures(maps, titles):
+            path = out_dir / name
+            _write(path, lambda: path.write_bytes(_png_bytes(figure)))
+            written.append(path)
     if save_arrays:
         path = out_dir / ARRAYS_NAME
-        with_arrays = {key: maps[key] for key in ARRAY_KEYS}
         # Uncompressed: zlib would take ten times as long to save a quarter.
-        _write(path, np.savez, path, **with_arrays)
+        _write(path, np.savez, path, **{key: maps[key] for key in ARRAY_KEYS})
         written.append(path)
     return written
 
@@ -507,6 +370,17 @@ def _write(path: Path, write, *args, **kwargs) -> None:
         raise OSError(error.errno, error.strerror or str(error), str(path)) from error
     except (ValueError, RuntimeError) as error:
         raise OSError(None, str(error), str(path)) from error
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """``folder`` or the first of its parents that exists and is not a folder, if any."""
+    for path in (folder, *folder.parents):
+        try:
+            if path.exists():
+                return None if path.is_dir() else path
+        except OSError:  # cannot look: mkdir will say what is wrong
+            return None
+    return None
 
 
 def make_figures(
@@ -597,6 +471,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"least {k_height}x{k_width} pixels")
 
     # The output folder, then the maps, then the files.
+    in_the_way = _file_in_the_way(out_dir)
+    if in_the_way == out_dir:
+        return fail(f"{out_dir} is a file, not a folder: choose another --out DIR")
+    if in_the_way is not None:
+        return fail(f"cannot create the output folder {out_dir}: {in_the_way} is a file, "
+                    "not a folder: choose another --out DIR")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:

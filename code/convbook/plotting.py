@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_filters, as_image
+from ._validation import as_filters, as_float_array, as_image
 
 __all__ = [
     "BOOK_STYLE",
@@ -198,6 +198,7 @@ def plot_feature_maps(
     colorbar: bool = False,
     panel_width: float = 3.2,
     box: tuple[int, int, int, int] | None = None,
+    limits: Sequence[tuple[float, float]] | None = None,
 ) -> Figure:
     """Draw feature maps side by side (the lesson's ``viz_layer``).
 
@@ -228,6 +229,13 @@ def plot_feature_maps(
         Outline this rectangle of map positions on every panel, for
         example the region that a zoomed figure shows. It must lie inside
         the maps.
+    limits : sequence of (float, float), optional
+        One ``(low, high)`` per map: the values the ends of the colour map
+        stand for, in place of the maps' own smallest and largest values.
+        For maps shrunk for drawing, pass the full-size maps' ranges, so
+        that the colours mean the numbers of the full-size maps. With
+        ``symmetric``, the shared scale is ``[-m, m]``, ``m`` the largest
+        absolute ``low`` or ``high``.
 
     Returns
     -------
@@ -237,14 +245,17 @@ def plot_feature_maps(
     ------
     ValueError
         For maps that are not 2-D or 3-D, NaN or infinite values, a wrong
-        number of titles, or a ``box`` that is not four integers with
-        positive height and width inside the maps.
+        number of titles, a ``box`` that is not four integers with
+        positive height and width inside the maps, or ``limits`` that are
+        not one finite ``(low, high)`` with ``low <= high`` per map.
     """
     stack = as_filters(maps, name="maps")
     n, height, width = stack.shape
     if box is not None:
         box = _check_box(box, height, width)
     titles = _titles(titles, n, "Output")
+    if limits is not None:
+        limits = _check_limits(limits, n)
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
     title_room = 0.45
@@ -255,14 +266,17 @@ def plot_feature_maps(
         )
     )
     if symmetric:
-        limit = float(np.abs(stack).max()) or 1.0
-        scale = {"vmin": -limit, "vmax": limit}
+        largest = np.abs(limits).max() if limits is not None else np.abs(stack).max()
+        limit = float(largest) or 1.0
+        scales = [{"vmin": -limit, "vmax": limit}] * n
+    elif limits is not None:
+        scales = [{"vmin": low, "vmax": high} for low, high in limits]
     else:
-        scale = {}
+        scales = [{}] * n  # each panel its own smallest and largest value
     axes = []
     for i in range(n):
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
-        shown = ax.imshow(stack[i], cmap=cmap, **scale)
+        shown = ax.imshow(stack[i], cmap=cmap, **scales[i])
         ax.set_title(titles[i])
         if box is not None:
             top, left, box_height, box_width = box
@@ -362,6 +376,17 @@ def _check_box(box, height: int, width: int) -> tuple[int, int, int, int]:
             f"size {height}x{width}, got (top, left, height, width) = {box!r}"
         )
     return top, left, box_height, box_width
+
+
+def _check_limits(limits, n: int) -> list[tuple[float, float]]:
+    # One finite (low, high) per panel, low <= high.
+    pairs = as_float_array(limits, name="limits")
+    if pairs.shape != (n, 2) or (pairs[:, 0] > pairs[:, 1]).any():
+        raise ValueError(
+            f"limits must be {n} pairs (low, high) with low <= high, one per map, "
+            f"got {np.asarray(limits).tolist()!r}"
+        )
+    return [(float(low), float(high)) for low, high in pairs]
 
 
 def _titles(titles: Sequence[str] | None, n: int, stem: str) -> list[str]:
