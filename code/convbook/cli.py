@@ -18,7 +18,6 @@ drawn, for speed only: the colours stand for the full-size maps' values.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 from collections.abc import Sequence
