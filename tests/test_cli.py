@@ -252,7 +252,9 @@ def test_out_naming_a_file_says_it_is_a_file(tmp_path):
     existing = tmp_path / "notes.txt"
     existing.write_text("keep me")
     result = run_cli(sample_image_path(), "--out", existing)
-    assert_one_line_error(result, f"{existing} is a file, not a folder", "choose another --out DIR")
+    assert_one_line_error(result)
+    assert result.stderr == (f"python -m convbook: error: {existing} is a file, not a folder: "
+                             "choose another --out DIR\n")
     assert existing.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
@@ -310,10 +312,11 @@ def test_the_cli_imports_no_torch_and_no_pyplot(tmp_path):
 
 def test_main_leaves_matplotlibs_settings_as_they_were(tmp_path, capsys):
     # The chapter runs main() in its kernel: the book's style applies to the
-    # command line's figures only.
-    before = dict(matplotlib.rcParams)
-    assert main([str(sample_image_path()), "--out", str(tmp_path)]) == 0
-    assert dict(matplotlib.rcParams) == before
+    # command line's figures only. Settings unlike the book's, to see a change.
+    with matplotlib.rc_context({"font.size": 7.0, "image.interpolation": "bilinear"}):
+        before = dict(matplotlib.rcParams)
+        assert main([str(sample_image_path()), "--out", str(tmp_path)]) == 0
+        assert dict(matplotlib.rcParams) == before
 
 
 # --- What the maps say about a step edge -----------------------------------
