@@ -18,8 +18,10 @@ drawn, for speed only: the colours stand for the full-size maps' values.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -58,12 +60,12 @@ the book draws its figures:
 
 With --save-arrays, also maps.npz (load it with numpy.load): the maps at
 full size, the numbers torch.nn.Conv2d returns for the photo as one
-1 x H x W image (H x W pixels; n filters of kh x kw weights):
-  filters       (n, kh, kw)                 float32  the filters
+1 x H x W image (H rows and W columns of pixels; n filters of kh x kw):
+  filters       (n, kh, kw)                  float32  the filters
   feature_maps  (n, H - kh + 1, W - kw + 1)  float32  the maps before ReLU
-The book's photo, 640 x 427 pixels, gives feature_maps of shape
-(4, 424, 637) with the lesson's filters; a 12-megapixel photo (4000 x 3000)
-gives (4, 2997, 3997), 48 MB a map. The maps after ReLU are
+The book's photo, 640 pixels wide and 427 high, gives feature_maps of shape
+(4, 424, 637) with the lesson's filters; a 12-megapixel photo, 4000 x 3000,
+gives (4, 2997, 3997): 48 MB a map. The maps after ReLU are
 numpy.maximum(feature_maps, 0).
 
 The colours stand for the full-size maps' values: the colour bar runs from
@@ -84,7 +86,8 @@ filter sets:
 
 exit status: 0 on success; 2, with a one-line message on standard error, for
 a missing, empty or unreadable photo, a photo smaller than the filters, an
-unknown filter set, or an output folder or file that cannot be written.
+unknown filter set, an --out DIR that is a file, or an output folder or file
+that cannot be written.
 
 example:
   python -m convbook my_photo.jpg --filters sobel --out sobel_maps
@@ -433,16 +436,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 for a problem with the input or the output folder.
     """
-    from .kernels import filter_set
-
     parser = build_parser()
     args = parser.parse_args(argv)
-    photo: Path = args.photo
-    out_dir: Path = args.out
 
     def fail(message: str) -> int:
         print(f"{parser.prog}: error: {message}", file=sys.stderr)
         return 2
+
+    with contextlib.ExitStack() as background:
+        return _run(args, fail, background)
+
+
+def _import_plotting() -> None:
+    # What write_outputs imports; an error shows there, in the main thread.
+    try:
+        from matplotlib.backends import backend_agg  # noqa: F401
+
+        from . import plotting  # noqa: F401
+    except Exception:  # whatever it is, write_outputs' own import reports it
+        pass
+
+
+@contextlib.contextmanager
+def _importing_plotting():
+    """Import matplotlib and the book's plotting in a second thread, meanwhile.
+
+    The import takes about a third of a second of Python; the photo's
+    decoding and the correlations run in OpenCV, which does not hold
+    Python's lock, so on a second core the two overlap. The thread is
+    waited for on the way out, so the interpreter never exits mid-import.
+    """
+    thread = threading.Thread(target=_import_plotting, name="import plotting", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _run(args: argparse.Namespace, fail, background: contextlib.ExitStack) -> int:
+    """The body of :func:`main`: check the input, compute, write; ``fail`` reports."""
+    from .kernels import filter_set
+
+    photo: Path = args.photo
+    out_dir: Path = args.out
 
     # The photo: every way it can be wrong gets its own one-line answer.
     if photo.is_dir():
@@ -452,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if photo.stat().st_size == 0:
             return fail(f"{photo} is empty (0 bytes): give a JPEG, PNG or other image file")
+        background.enter_context(_importing_plotting())
         image = _load_photo(photo)
     except FileNotFoundError:
         return fail(f"no photo at {photo}: give the path of an existing image file")

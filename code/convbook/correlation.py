@@ -132,11 +132,14 @@ def correlate2d_fast(image, filters) -> np.ndarray:
     n, kh, kw = filters.shape
     height, width = image.shape
     out = np.empty((n, height - kh + 1, width - kw + 1), dtype=np.float32)
+    # One whole-image buffer for every filter: a 12-megapixel photo's is 48 MB.
+    full = np.empty((height, width), dtype=np.float32)
     # With anchor (0, 0), dst[r, c] = sum image[r + i, c + j] * kernel[i, j]:
     # rows 0 .. H-kh and columns 0 .. W-kw never touch the padded border.
     for k in range(n):
-        full = cv2.filter2D(
-            image, cv2.CV_32F, filters[k], anchor=(0, 0), borderType=cv2.BORDER_REFLECT_101
+        cv2.filter2D(
+            image, cv2.CV_32F, filters[k], dst=full, anchor=(0, 0),
+            borderType=cv2.BORDER_REFLECT_101,
         )
         out[k] = full[: height - kh + 1, : width - kw + 1]
     return out
