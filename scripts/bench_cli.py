@@ -88,14 +88,20 @@ HOOKS = (
 #: and times each phase; prints them as one line, a Python dict literal.
 #: Time goes to the innermost phase running; imports go to "imports"
 #: wherever they happen (the import system calls importlib's _find_and_load
-#: for every module not yet imported). The phases' functions are wrapped as
-#: soon as their module has been imported (PACKAGE.cli, or a module it
-#: imports later, such as PACKAGE.plotting), each once.
+#: for every module not yet imported). Only the main thread's calls are
+#: timed: work in another thread (the command line imports matplotlib in one
+#: while OpenCV decodes and correlates) shows as the main thread's waiting
+#: for it, and in the CPU time of the phase it overlaps. The phases'
+#: functions are wrapped as soon as their module has been imported
+#: (PACKAGE.cli, or a module it imports later, such as PACKAGE.plotting),
+#: each once.
 DRIVER = r"""
 import sys, time
 START = time.perf_counter()
 import _frozen_importlib as bootstrap
+from _thread import get_ident
 from ast import literal_eval
+MAIN_THREAD = get_ident()
 
 package, hooks, argv = sys.argv[1], literal_eval(sys.argv[2]), sys.argv[3:]
 totals, stack, clock = {}, ["other"], [START, time.process_time()]
@@ -108,7 +114,7 @@ def switch():
 
 def timed(phase, function):
     def wrapper(*args, **kwargs):
-        if stack[-1] == phase:
+        if stack[-1] == phase or get_ident() != MAIN_THREAD:
             return function(*args, **kwargs)
         switch(); stack.append(phase)
         try:
