@@ -22,7 +22,7 @@ import torch
 
 import convbook.plotting
 from convbook import filter_set, load_grayscale, sample_image_path
-from convbook.cli import _maps_to_draw, compute_maps, display_size, main
+from convbook.cli import _maps_to_draw, build_parser, compute_maps, display_size, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,19 +60,12 @@ def test_writes_three_pngs_and_prints_their_paths(tmp_path):
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("name", ["sobel", "blur", "laplacian"])
-def test_each_filter_set_runs(tmp_path, name):
-    assert main([str(sample_image_path()), "--filters", name, "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "feature_maps.png").is_file()
-
-
-def test_maps_npz_holds_the_full_size_maps_of_nn_conv2d_for_the_books_photo(tmp_path):
+def test_maps_npz_holds_the_full_size_maps_of_nn_conv2d_for_the_books_photo(tmp_path, capsys):
     # The book's photo, 640 x 427: the lesson's layer gives four 424 x 637
     # maps, whose largest absolute value the book's colour bar shows (4.34).
     out = tmp_path / "out"
-    result = run_cli(sample_image_path(), "--out", out, "--save-arrays")
-    assert result.returncode == 0, result.stderr
-    assert str(out / "maps.npz") in result.stdout
+    assert main([str(sample_image_path()), "--out", str(out), "--save-arrays"]) == 0
+    assert str(out / "maps.npz") in capsys.readouterr().out
     saved = np.load(out / "maps.npz")
     assert sorted(saved.files) == ["feature_maps", "filters"]
     filters, _ = filter_set("lesson")
@@ -84,7 +77,7 @@ def test_maps_npz_holds_the_full_size_maps_of_nn_conv2d_for_the_books_photo(tmp_
     np.testing.assert_allclose(saved["feature_maps"], reference, atol=1e-5, rtol=0)
     assert round(float(np.abs(reference).max()), 2) == 4.34
     # --help states this shape for this photo.
-    assert "(4, 424, 637)" in run_cli("--help").stdout
+    assert "(4, 424, 637)" in build_parser().format_help()
 
 
 @pytest.mark.parametrize("name", ["sobel", "blur", "laplacian"])
@@ -93,6 +86,8 @@ def test_maps_npz_of_each_filter_set_equals_nn_conv2d(tmp_path, name):
     path = tmp_path / "crop.png"
     cv2.imwrite(str(path), cv2.imread(str(sample_image_path()))[100:220, 150:330])
     assert main([str(path), "--filters", name, "--out", str(tmp_path / "out"), "--save-arrays"]) == 0
+    names = ["activated_maps.png", "feature_maps.png", "filters.png", "maps.npz"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == names
     saved = np.load(tmp_path / "out" / "maps.npz")
     filters, _ = filter_set(name)
     reference = conv2d_reference(path, filters)
