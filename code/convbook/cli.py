@@ -143,18 +143,19 @@ def _load_photo(path: Path) -> np.ndarray:
 
 
 def display_size(height: int, width: int, max_size: int = DISPLAY_SIZE) -> tuple[int, int]:
-    """The size a map is drawn and saved at: at most ``max_size`` on either side.
+    """The size a map is drawn at: at most ``max_size`` values on either side.
 
     A larger map is shrunk by a whole factor ``f``, the smallest that brings
-    both sides within ``max_size``: each shown value is the mean of an
-    ``f x f`` block (narrower along the right and bottom edges).
+    both sides within ``max_size``: each drawn value is the mean of an
+    ``f x f`` block (narrower along the right and bottom edges). Only the
+    pictures are shrunk; ``maps.npz`` holds the maps at full size.
 
     Parameters
     ----------
     height, width : int
         The map's size.
     max_size : int
-        The most pixels shown on either side.
+        The most values drawn on either side.
 
     Returns
     -------
