@@ -133,22 +133,28 @@ class Drawn:
         monkeypatch.setattr(convbook.plotting, "plot_feature_maps", recording)
 
 
-def test_colours_of_a_large_photo_stand_for_its_full_size_maps(tmp_path, monkeypatch):
+@pytest.mark.parametrize("save_arrays", [True, False], ids=["with maps.npz", "pictures only"])
+def test_colours_of_a_large_photo_stand_for_its_full_size_maps(tmp_path, monkeypatch, save_arrays):
     # A 1000 x 1500 photo: 997 x 1497 maps, saved whole, drawn as means of
     # 3 x 3 blocks (the last column of blocks 2 pixels wide). The colour bar
     # runs from -m to m, m the largest |value| of the full-size maps (block
     # means are smaller); each ReLU panel from its full-size map's ReLU
-    # minimum to its maximum.
+    # minimum to its maximum. Without --save-arrays the maps are computed
+    # one at a time, never all kept: the same pictures.
     big = cv2.resize(cv2.imread(str(sample_image_path())), (1500, 1000))
     photo = tmp_path / "big.png"
     cv2.imwrite(str(photo), big)
     drawn = Drawn(monkeypatch)
-    assert main([str(photo), "--out", str(tmp_path / "out"), "--save-arrays"]) == 0
+    save = ["--save-arrays"] if save_arrays else []
+    assert main([str(photo), "--out", str(tmp_path / "out"), *save]) == 0
     filters, _ = filter_set("lesson")
     reference = conv2d_reference(photo, filters)
     assert reference.shape == (4, 997, 1497)
-    saved = np.load(tmp_path / "out" / "maps.npz")
-    np.testing.assert_allclose(saved["feature_maps"], reference, atol=1e-5, rtol=0)
+    if save_arrays:
+        saved = np.load(tmp_path / "out" / "maps.npz")
+        np.testing.assert_allclose(saved["feature_maps"], reference, atol=1e-5, rtol=0)
+    else:
+        assert not (tmp_path / "out" / "maps.npz").exists()
     limit = float(np.abs(reference).max())
     before, after = drawn.feature_maps
     *panels, colour_bar = before.axes
@@ -207,8 +213,13 @@ def test_a_negated_filter_is_drawn_as_sliding_it(shape):
     rng = np.random.default_rng(3)
     image = rng.random(shape, dtype=np.float32)
     kernel = rng.normal(size=(3, 4)).astype(np.float32)
-    both = _maps_to_draw(compute_maps(image, np.stack([kernel, -kernel])))
-    alone = _maps_to_draw(compute_maps(image, -kernel[np.newaxis]))
+
+    def drawn_for(filters):
+        maps = compute_maps(image, filters)["feature_maps"]
+        return _maps_to_draw(filters, lambda k: maps[k].copy(), maps.shape[1:])
+
+    both = drawn_for(np.stack([kernel, -kernel]))
+    alone = drawn_for(-kernel[np.newaxis])
     for key in ("feature_maps", "activated_maps"):
         np.testing.assert_allclose(both[key][1], alone[key][0], atol=1e-6)
     for key in ("feature_limits", "activated_limits"):

@@ -233,34 +233,36 @@ def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray
     return {"filters": filters, "feature_maps": correlate2d_fast(image, filters)}
 
 
-def _maps_to_draw(maps: dict[str, np.ndarray]) -> dict[str, object]:
+def _maps_to_draw(filters: np.ndarray, map_of, map_shape: tuple[int, int]) -> dict[str, object]:
     """What the two map figures draw: the maps and their ReLU, with colour limits.
 
-    ``maps`` is what :func:`compute_maps` returns. The arrays are at
-    :func:`display_size` (block means of the full-size maps and of their
-    ReLU); the limits are the full-size maps' smallest and largest values,
-    one ``(low, high)`` per map, so that a colour means the same number
-    however much a map was shrunk.
+    ``map_of(k)`` returns filter ``k``'s full-size map, of shape
+    ``map_shape``, float32, which this function overwrites (with its ReLU);
+    it need only stay valid until the next call, so that one buffer can
+    hold each map in turn. The arrays returned are at :func:`display_size`
+    (block means of the full-size maps and of their ReLU); the limits are
+    the full-size maps' smallest and largest values, one ``(low, high)`` per
+    map, so that a colour means the same number however much a map was
+    shrunk.
 
     The map of a filter that is the negation of an earlier one (the lesson's
     filters 2 and 4, the other sets' negations) is the earlier map negated,
-    so its limits and block means are taken from that map's, without another
-    pass over a full-size map: a 12-megapixel photo's maps hold 48 MB each.
+    so its limits and block means are taken from that map's, without
+    computing it: a 12-megapixel photo's maps hold 48 MB each.
     """
-    filters, feature_maps = maps["filters"], maps["feature_maps"]
-    count, height, width = feature_maps.shape
+    count = len(filters)
+    height, width = map_shape
     factor = _shrink_factor(height, width)
-    size = display_size(height, width)
-    shown = np.empty((count, *size), dtype=np.float32)
+    shown = np.empty((count, *display_size(height, width)), dtype=np.float32)
     activated = np.empty_like(shown)
-    relu = np.empty((height, width), dtype=np.float32)  # one full-size map at a time
     limits = []
     for k in range(count):
         twin = next((j for j in range(k) if np.array_equal(filters[j], -filters[k])), None)
         if twin is None:
-            low, high, _, _ = cv2.minMaxLoc(feature_maps[k])
-            shown[k] = _block_means(feature_maps[k], factor)
-            activated[k] = _block_means(np.maximum(feature_maps[k], 0, out=relu), factor)
+            full_map = map_of(k)
+            low, high, _, _ = cv2.minMaxLoc(full_map)
+            shown[k] = _block_means(full_map, factor)
+            activated[k] = _block_means(np.maximum(full_map, 0, out=full_map), factor)
         else:  # ReLU(-x) = ReLU(x) - x, block by block
             low, high = -limits[twin][1], -limits[twin][0]
             np.negative(shown[twin], out=shown[k])
@@ -273,19 +275,22 @@ def _maps_to_draw(maps: dict[str, np.ndarray]) -> dict[str, object]:
         "activated_maps": activated,
         # ReLU's smallest and largest values: the map's, those below 0 raised to 0.
         "activated_limits": [(max(low, 0.0), max(high, 0.0)) for low, high in limits],
+        "full_size": (height, width),
     }
 
 
-def _figures(maps: dict[str, np.ndarray], titles: Sequence[str]):
-    """Yield ``(file name, figure)`` for the three pictures, drawn by the book's code."""
+def _figures(filters: np.ndarray, drawn: dict[str, object], titles: Sequence[str]):
+    """Yield ``(file name, figure)`` for the three pictures, drawn by the book's code.
+
+    ``drawn`` is what :func:`_maps_to_draw` returns.
+    """
     from .plotting import plot_feature_maps, plot_filters
 
-    count, height, width = maps["feature_maps"].shape
-    drawn = _maps_to_draw(maps)
+    height, width = drawn["full_size"]
     size_note = f" ({height} x {width})"
     # The filters as the book draws the lesson's (fig-filters), the maps as
     # it draws them before (fig-maps-diverging) and after ReLU.
-    yield "filters.png", plot_filters(maps["filters"], titles, panel_size=1.7)
+    yield "filters.png", plot_filters(filters, titles, panel_size=1.7)
     yield "feature_maps.png", plot_feature_maps(
         drawn["feature_maps"], [t + size_note for t in titles], ncols=2, cmap="RdBu_r",
         symmetric=True, colorbar=True, limits=drawn["feature_limits"])
@@ -344,6 +349,22 @@ def write_outputs(
     OSError
         If a file cannot be written; its ``filename`` is the file's path.
     """
+    feature_maps = maps["feature_maps"]
+    # A copy of each map in turn: _maps_to_draw overwrites it with its ReLU.
+    drawn = _maps_to_draw(maps["filters"], lambda k: np.array(feature_maps[k]),
+                          feature_maps.shape[1:])
+    written = _write_pictures(maps["filters"], drawn, titles, out_dir)
+    if save_arrays:
+        path = out_dir / ARRAYS_NAME
+        # Uncompressed: zlib would take ten times as long to save a quarter.
+        _write(path, np.savez, path, **{key: maps[key] for key in ARRAY_KEYS})
+        written.append(path)
+    return written
+
+
+def _write_pictures(filters: np.ndarray, drawn: dict[str, object], titles: Sequence[str],
+                    out_dir: Path) -> list[Path]:
+    """Write the three PNG files of :func:`_figures`; return their paths."""
     import matplotlib
 
     from .plotting import BOOK_STYLE
@@ -351,16 +372,30 @@ def write_outputs(
     written = []
     # The book's rcParams (as its chapters set them), for these figures only.
     with matplotlib.rc_context(BOOK_STYLE):
-        for name, figure in _figures(maps, titles):
+        for name, figure in _figures(filters, drawn, titles):
             path = out_dir / name
             _write(path, lambda: path.write_bytes(_png_bytes(figure)))
             written.append(path)
-    if save_arrays:
-        path = out_dir / ARRAYS_NAME
-        # Uncompressed: zlib would take ten times as long to save a quarter.
-        _write(path, np.savez, path, **{key: maps[key] for key in ARRAY_KEYS})
-        written.append(path)
     return written
+
+
+def _write_pictures_of(image: np.ndarray, filters: np.ndarray, titles: Sequence[str],
+                       out_dir: Path) -> list[Path]:
+    """:func:`write_outputs` without ``maps.npz``, from the photo itself.
+
+    Each full-size map is computed in turn into one buffer, drawn from, and
+    overwritten by the next: for a 12-megapixel photo, 48 MB of maps in
+    memory instead of 48 MB a filter (the time to claim that much memory
+    from the system is a good part of the run). The numbers are those of
+    :func:`compute_maps` (:func:`convbook.correlate2d_fast`, filter by filter).
+    """
+    from .correlation import _correlate_valid_into
+
+    k_height, k_width = filters.shape[1:]
+    full = np.empty(image.shape, dtype=np.float32)
+    drawn = _maps_to_draw(filters, lambda k: _correlate_valid_into(full, image, filters[k]),
+                          (image.shape[0] - k_height + 1, image.shape[1] - k_width + 1))
+    return _write_pictures(filters, drawn, titles, out_dir)
 
 
 def _write(path: Path, write, *args, **kwargs) -> None:
@@ -523,12 +558,14 @@ def _run(args: argparse.Namespace, fail, background: contextlib.ExitStack) -> in
     if not os.access(out_dir, os.W_OK | os.X_OK):
         return fail(f"cannot write to the output folder {out_dir}: choose another --out DIR")
     try:
-        maps = compute_maps(image, filters)
+        if args.save_arrays:
+            written = write_outputs(compute_maps(image, filters), titles, out_dir,
+                                    save_arrays=True)
+        else:
+            written = _write_pictures_of(image, filters, titles, out_dir)
     except MemoryError:
         return fail(f"{photo} ({height}x{width} pixels) is too large for the memory "
                     "available: give a smaller photo")
-    try:
-        written = write_outputs(maps, titles, out_dir, save_arrays=args.save_arrays)
     except OSError as error:
         return fail(f"cannot write {error.filename} ({error.strerror}): "
                     "choose another --out DIR")
