@@ -10,8 +10,8 @@ phase, again in fresh interpreters, and prints the median of each phase:
   imports            every module imported, wherever the import happens
   decoding           JPEG to float32 gray: convbook.cli._load_photo (or
                      convbook.images.load_grayscale in older versions)
-  correlations       convbook.correlate2d_fast (the calls of cv2.filter2D and
-                     the copies of the maps)
+  correlations       the calls of cv2.filter2D (with --save-arrays, all of
+                     convbook.correlate2d_fast, its copies of the maps too)
   ReLU, shrinking    the maps' limits, ReLU and block means for drawing
                      (convbook.cli._maps_to_draw; in older versions, the
                      rest of convbook.cli.compute_maps)

@@ -5,10 +5,11 @@
 the activated (ReLU) maps -- and prints their paths; with ``--save-arrays``
 also ``maps.npz``, the feature maps at full size.
 
-The maps are computed at the photo's full size with
-:func:`convbook.correlate2d_fast` (``cv2.filter2D`` on float32: the same
-numbers as the lesson's ``nn.Conv2d``, without the cost of importing
-PyTorch). The pictures are the book's figures, drawn by
+The maps are computed at the photo's full size, as
+:func:`convbook.correlate2d_fast` computes them (``cv2.filter2D`` on
+float32: the same numbers as the lesson's ``nn.Conv2d``, without the cost
+of importing PyTorch); without ``--save-arrays`` one at a time, in one
+buffer. The pictures are the book's figures, drawn by
 :func:`convbook.plot_filters` and :func:`convbook.plot_feature_maps` with
 the book's style (matplotlib's Agg backend, no pyplot). Maps larger than
 :data:`DISPLAY_SIZE` on a side are shrunk by block means before they are
