@@ -10,11 +10,16 @@ phase, again in fresh interpreters, and prints the median of each phase:
   imports            every module imported, wherever the import happens
   decoding           JPEG to float32 gray: convbook.cli._load_photo (or
                      convbook.images.load_grayscale in older versions)
-  correlations       the calls of cv2.filter2D
-  ReLU, shrinking    the rest of convbook.cli.compute_maps
-  drawing            building the pictures
+  correlations       the calls of cv2.filter2D (with --save-arrays, all of
+                     convbook.correlate2d_fast, its copies of the maps too)
+  ReLU, shrinking    the maps' limits, ReLU and block means for drawing
+                     (convbook.cli._maps_to_draw; in older versions, the
+                     rest of convbook.cli.compute_maps)
+  drawing            building the pictures: the book's plot_filters and
+                     plot_feature_maps, and matplotlib's Agg rendering
+                     (in older versions, convbook.cli's own drawing)
   PNG encoding       cv2.imencode (matplotlib's Figure.savefig in versions
-                     that drew with matplotlib, which renders there too)
+                     that saved with it, which renders there too)
   maps.npz           numpy.savez or savez_compressed (only with --save-arrays)
   other              the rest: argument parsing, checks, writing the files
 
@@ -65,11 +70,14 @@ HOOKS = (
     ("decoding", "{pkg}.images", "load_grayscale"),
     ("decoding", "{pkg}.cli", "_load_photo"),
     ("correlations", "cv2", "filter2D"),
+    ("correlations", "{pkg}.correlation", "correlate2d_fast"),
     ("ReLU, shrinking", "{pkg}.cli", "compute_maps"),
+    ("ReLU, shrinking", "{pkg}.cli", "_maps_to_draw"),
     ("drawing", "{pkg}.cli", "_draw_filters"),
     ("drawing", "{pkg}.cli", "_draw_maps"),
     ("drawing", "{pkg}.plotting", "plot_filters"),
     ("drawing", "{pkg}.plotting", "plot_feature_maps"),
+    ("drawing", "matplotlib.backends.backend_agg.FigureCanvasAgg", "draw"),
     ("PNG encoding", "cv2", "imencode"),
     ("PNG encoding", "matplotlib.figure.Figure", "savefig"),
     ("maps.npz", "numpy", "savez"),
@@ -80,13 +88,20 @@ HOOKS = (
 #: and times each phase; prints them as one line, a Python dict literal.
 #: Time goes to the innermost phase running; imports go to "imports"
 #: wherever they happen (the import system calls importlib's _find_and_load
-#: for every module not yet imported). The phases' functions are wrapped as
-#: soon as PACKAGE.cli has been imported.
+#: for every module not yet imported). Only the main thread's calls are
+#: timed: work in another thread (the command line imports matplotlib in one
+#: while OpenCV decodes and correlates) shows as the main thread's waiting
+#: for it, and in the CPU time of the phase it overlaps. The phases'
+#: functions are wrapped as soon as their module has been imported
+#: (PACKAGE.cli, or a module it imports later, such as PACKAGE.plotting),
+#: each once.
 DRIVER = r"""
 import sys, time
 START = time.perf_counter()
 import _frozen_importlib as bootstrap
+from _thread import get_ident
 from ast import literal_eval
+MAIN_THREAD = get_ident()
 
 package, hooks, argv = sys.argv[1], literal_eval(sys.argv[2]), sys.argv[3:]
 totals, stack, clock = {}, ["other"], [START, time.process_time()]
@@ -99,7 +114,7 @@ def switch():
 
 def timed(phase, function):
     def wrapper(*args, **kwargs):
-        if stack[-1] == phase:
+        if stack[-1] == phase or get_ident() != MAIN_THREAD:
             return function(*args, **kwargs)
         switch(); stack.append(phase)
         try:
@@ -116,9 +131,10 @@ def install_hooks():
         if owner is None and module_name in sys.modules:  # a class; vars(): import nothing
             owner = vars(sys.modules[module_name]).get(class_name)
         original = vars(owner).get(name) if owner is not None else None
-        if original is None:  # not used by this version of the command line
+        if original is None or hasattr(original, "bench_phase"):  # not used, or done
             continue
         wrapped = timed(phase, original)
+        wrapped.bench_phase = phase
         setattr(owner, name, wrapped)
         for module in list(sys.modules.values()):  # names bound by "from x import f"
             if (getattr(module, "__name__", "").startswith(package)
@@ -127,9 +143,12 @@ def install_hooks():
 
 timed_import = timed("imports", bootstrap._find_and_load)
 
+HOOKED_MODULES = {path.format(pkg=package) for _, path, _ in hooks}
+HOOKED_MODULES |= {path.rpartition(".")[0] for path in HOOKED_MODULES}  # classes' modules
+
 def find_and_load(name, import_):
     module = timed_import(name, import_)
-    if name == package + ".cli":
+    if name == package + ".cli" or (package + ".cli" in sys.modules and name in HOOKED_MODULES):
         install_hooks()
     return module
 

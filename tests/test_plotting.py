@@ -91,6 +91,34 @@ def test_plot_feature_maps_rejects_a_bad_box(box, message):
         convbook.plot_feature_maps(np.zeros((2, 20, 30)), box=box)
 
 
+def test_plot_feature_maps_limits_set_each_panels_colour_scale():
+    # Maps shrunk for drawing, with the ranges of the full-size maps they
+    # came from: the colours stand for the given ranges, not the arrays'.
+    maps = np.stack([np.linspace(-1, 1, 20).reshape(4, 5), np.linspace(0, 2, 20).reshape(4, 5)])
+    fig = convbook.plot_feature_maps(maps, limits=[(-3.0, 5.0), (0.0, 4.0)])
+    assert [ax.images[0].get_clim() for ax in fig.axes] == [(-3.0, 5.0), (0.0, 4.0)]
+    assert float(fig.axes[1].images[0].norm(2.0)) == pytest.approx(0.5)
+    # One symmetric scale: -m to m, m the largest |limit|; the colour bar shows it.
+    shared = convbook.plot_feature_maps(maps, cmap="RdBu_r", symmetric=True, colorbar=True,
+                                        limits=[(-3.0, 5.0), (0.0, 4.0)])
+    *panels, colour_bar = shared.axes
+    assert [ax.images[0].get_clim() for ax in panels] == [(-5.0, 5.0)] * 2
+    assert colour_bar.get_ylim() == (-5.0, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ([(0.0, 1.0)], r"limits must be 2 pairs \(low, high\)"),
+        ([(0.0, 1.0), (2.0, 1.0)], r"with low <= high"),
+        ([(0.0, 1.0), (0.0, np.nan)], r"limits must hold finite values only"),
+    ],
+)
+def test_plot_feature_maps_rejects_bad_limits(limits, message):
+    with pytest.raises(ValueError, match=message):
+        convbook.plot_feature_maps(np.zeros((2, 4, 5)), limits=limits)
+
+
 def test_plot_pixel_values_writes_each_value(photo):
     fig = convbook.plot_pixel_values(photo, 10, 20, size=3)
     texts = [t.get_text() for t in fig.axes[0].texts]

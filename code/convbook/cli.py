@@ -3,21 +3,26 @@
 ``python -m convbook PHOTO [--filters lesson|sobel|blur|laplacian] [--out DIR]
 [--save-arrays]`` writes three PNG files -- the filters, the feature maps and
 the activated (ReLU) maps -- and prints their paths; with ``--save-arrays``
-also ``maps.npz``, the numbers the pictures show.
+also ``maps.npz``, the feature maps at full size.
 
-The maps are computed at the photo's full size with ``cv2.filter2D`` on
-float32 (the call :func:`convbook.correlate2d_fast` makes: the same numbers
-as the lesson's ``nn.Conv2d``, without the cost of importing PyTorch), and
-only then shrunk to display size, each drawn pixel the mean of a block of
-the map. The pictures are drawn with NumPy and OpenCV, one array value per
-pixel block, without matplotlib (a second's import on a slow machine).
+The maps are computed at the photo's full size, as
+:func:`convbook.correlate2d_fast` computes them (``cv2.filter2D`` on
+float32: the same numbers as the lesson's ``nn.Conv2d``, without the cost
+of importing PyTorch); without ``--save-arrays`` one at a time, in one
+buffer. The pictures are the book's figures, drawn by
+:func:`convbook.plot_filters` and :func:`convbook.plot_feature_maps` with
+the book's style (matplotlib's Agg backend, no pyplot). Maps larger than
+:data:`DISPLAY_SIZE` on a side are shrunk by block means before they are
+drawn, for speed only: the colours stand for the full-size maps' values.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,20 +34,23 @@ from .kernels import FILTER_SETS
 __all__ = ["main", "build_parser", "make_figures", "compute_maps", "write_outputs",
            "display_size"]
 
-#: The most pixels a map is drawn (and saved) on either side; larger maps
-#: are shrunk by block means, for display only.
-DISPLAY_SIZE = 400
+#: The most values a map hands to matplotlib on either side; larger maps are
+#: shrunk by block means, for drawing only. The book draws its photo's
+#: 637 x 424 maps whole (matplotlib then samples them into the panels), so
+#: the command line draws that photo exactly as the book does.
+DISPLAY_SIZE = 640
 #: The file ``--save-arrays`` writes.
 ARRAYS_NAME = "maps.npz"
 #: The arrays in :data:`ARRAYS_NAME`.
-ARRAY_KEYS = ("filters", "feature_maps", "activated_maps", "full_size")
+ARRAY_KEYS = ("filters", "feature_maps")
 
 DESCRIPTION = """\
 Run the lesson's convolutional layer on your own photo.
 
 The photo is loaded as grayscale in [0, 1], every filter of the chosen set is
 slid over it (a valid cross-correlation, as torch.nn.Conv2d computes it), and
-ReLU is applied. Three PNG files are written to the output folder:
+ReLU is applied. Three PNG files are written to the output folder, drawn as
+the book draws its figures:
 
   filters.png         the filters, each weight written on its cell
   feature_maps.png    one feature map per filter, before activation, all in
@@ -51,19 +59,23 @@ ReLU is applied. Three PNG files are written to the output folder:
   activated_maps.png  the same maps after ReLU, each in gray from its own
                       smallest value (black) to its largest (white)
 
-With --save-arrays, also maps.npz (load it with numpy.load): the numbers the
-pictures show, as arrays
-  filters         (n, kh, kw)  float32  the filters
-  feature_maps    (n, h, w)    float32  the maps before activation
-  activated_maps  (n, h, w)    float32  the maps after ReLU
-  full_size       (2,)         int      the maps' full height and width
+With --save-arrays, also maps.npz (load it with numpy.load): the maps at
+full size, the numbers torch.nn.Conv2d returns for the photo as one
+1 x H x W image (H rows and W columns of pixels; n filters of kh x kw):
+  filters       (n, kh, kw)                  float32  the filters
+  feature_maps  (n, H - kh + 1, W - kw + 1)  float32  the maps before ReLU
+The book's photo, 640 pixels wide and 427 high, gives feature_maps of shape
+(4, 424, 637) with the lesson's filters; a 12-megapixel photo, 4000 x 3000,
+gives (4, 2997, 3997): 48 MB a map. The maps after ReLU are
+numpy.maximum(feature_maps, 0).
 
-The maps are computed at the photo's full size; only the pictures (and the
-arrays in maps.npz) are shrunk, to at most %d pixels on either side: each
-value is then the mean of an f x f block of the full-size map, f the
-smallest whole number that brings both sides within %d (the blocks along
-the right and bottom edges may be narrower). A map that fits is kept as it
-is, and drawn enlarged by a whole factor if it is small.
+The colours stand for the full-size maps' values: the colour bar runs from
+-m to m, m the largest absolute value of all the full-size maps, and each
+activated map's gray from its full-size smallest value to its largest. A
+map larger than %d values on a side is shrunk before it is drawn, for
+speed only: each drawn value is then the mean of an f x f block of the
+map, f the smallest whole number that brings both sides within %d (the
+blocks along the right and bottom edges may be narrower).
 """ % (DISPLAY_SIZE, DISPLAY_SIZE)
 
 EPILOG = """\
@@ -75,7 +87,8 @@ filter sets:
 
 exit status: 0 on success; 2, with a one-line message on standard error, for
 a missing, empty or unreadable photo, a photo smaller than the filters, an
-unknown filter set, or an output folder or file that cannot be written.
+unknown filter set, an --out DIR that is a file, or an output folder or file
+that cannot be written.
 
 example:
   python -m convbook my_photo.jpg --filters sobel --out sobel_maps
@@ -111,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder for the PNG files, created if missing "
                              "(default: ./convbook-output)")
     parser.add_argument("--save-arrays", action="store_true",
-                        help=f"also write {ARRAYS_NAME}, the numbers drawn in the map "
-                             "figures (see above)")
+                        help=f"also write {ARRAYS_NAME}: the filters and the feature maps "
+                             "at full size, float32, as torch.nn.Conv2d returns them (see above)")
     return parser
 
 
@@ -131,18 +144,19 @@ def _load_photo(path: Path) -> np.ndarray:
 
 
 def display_size(height: int, width: int, max_size: int = DISPLAY_SIZE) -> tuple[int, int]:
-    """The size a map is drawn and saved at: at most ``max_size`` on either side.
+    """The size a map is drawn at: at most ``max_size`` values on either side.
 
     A larger map is shrunk by a whole factor ``f``, the smallest that brings
-    both sides within ``max_size``: each shown value is the mean of an
-    ``f x f`` block (narrower along the right and bottom edges).
+    both sides within ``max_size``: each drawn value is the mean of an
+    ``f x f`` block (narrower along the right and bottom edges). Only the
+    pictures are shrunk; ``maps.npz`` holds the maps at full size.
 
     Parameters
     ----------
     height, width : int
         The map's size.
     max_size : int
-        The most pixels shown on either side.
+        The most values drawn on either side.
 
     Returns
     -------
@@ -187,18 +201,11 @@ def _block_means(values: np.ndarray, factor: int) -> np.ndarray:
 
 
 def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray]:
-    """The feature maps and activated maps of ``image``, at display size.
+    """The layer's numbers for ``image``: the filters and the full-size feature maps.
 
-    Each map is computed at full size (``cv2.filter2D`` on float32, as
-    :func:`convbook.correlate2d_fast` computes it), activated (ReLU) at full
-    size, and only then shrunk to :func:`display_size` by block means.
-
-    A filter that is the negation of an earlier one (the lesson's filters 2
-    and 4, and the other sets' negations) is not slid again: its map is
-    exactly the earlier map negated (every product and sum only changes
-    sign), and its activated map is ``ReLU(-x) = ReLU(x) - x``, computed on
-    the shrunk maps (exact for maps that are not shrunk; within float32
-    rounding of the block means otherwise).
+    The maps are :func:`convbook.correlate2d_fast`'s: ``cv2.filter2D`` on
+    float32, the numbers ``nn.Conv2d`` gives for the image as one
+    ``1 x H x W`` input, without importing PyTorch.
 
     Parameters
     ----------
@@ -210,9 +217,8 @@ def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray
     Returns
     -------
     dict of str to numpy.ndarray
-        ``"filters"`` (n, kh, kw); ``"feature_maps"`` and ``"activated_maps"``,
-        each (n, h, w) float32 with ``(h, w) = display_size(H - kh + 1, W - kw + 1)``;
-        ``"full_size"``, the array ``[H - kh + 1, W - kw + 1]``.
+        ``"filters"``, shape (n, kh, kw), float32; ``"feature_maps"``, shape
+        (n, H - kh + 1, W - kw + 1), float32, before activation.
 
     Raises
     ------
@@ -221,222 +227,93 @@ def compute_maps(image: np.ndarray, filters: np.ndarray) -> dict[str, np.ndarray
         that is not 2-D, filters that are not 2-D kernels, a kernel larger
         than the image, NaN or infinite values.
     """
-    from ._validation import as_filters, as_image, check_kernel_fits
+    from ._validation import as_filters
+    from .correlation import correlate2d_fast
 
-    image = as_image(image)
     filters = as_filters(filters)
-    check_kernel_fits(image, filters.shape[1:])
-    count, k_height, k_width = filters.shape
-    height, width = image.shape[0] - k_height + 1, image.shape[1] - k_width + 1
+    return {"filters": filters, "feature_maps": correlate2d_fast(image, filters)}
+
+
+def _maps_to_draw(filters: np.ndarray, map_of, map_shape: tuple[int, int]) -> dict[str, object]:
+    """What the two map figures draw: the maps and their ReLU, with colour limits.
+
+    ``map_of(k)`` returns filter ``k``'s full-size map, of shape
+    ``map_shape``, float32, which this function overwrites (with its ReLU);
+    it need only stay valid until the next call, so that one buffer can
+    hold each map in turn. The arrays returned are at :func:`display_size`
+    (block means of the full-size maps and of their ReLU); the limits are
+    the full-size maps' smallest and largest values, one ``(low, high)`` per
+    map, so that a colour means the same number however much a map was
+    shrunk.
+
+    The map of a filter that is the negation of an earlier one (the lesson's
+    filters 2 and 4, the other sets' negations) is the earlier map negated,
+    so its limits and block means are taken from that map's, without
+    computing it: a 12-megapixel photo's maps hold 48 MB each.
+    """
+    count = len(filters)
+    height, width = map_shape
     factor = _shrink_factor(height, width)
-    shown = (count, *display_size(height, width))
-    feature_maps = np.empty(shown, dtype=np.float32)
-    activated_maps = np.empty(shown, dtype=np.float32)
-    # One full-size map at a time: a 12-megapixel photo gives 48 MB per map.
-    full = np.empty(image.shape, dtype=np.float32)
+    shown = np.empty((count, *display_size(height, width)), dtype=np.float32)
+    activated = np.empty_like(shown)
+    limits = []
     for k in range(count):
         twin = next((j for j in range(k) if np.array_equal(filters[j], -filters[k])), None)
-        if twin is not None:
-            np.negative(feature_maps[twin], out=feature_maps[k])
-            feature_maps[k] += 0.0  # -0.0 becomes 0.0
-            np.subtract(activated_maps[twin], feature_maps[twin], out=activated_maps[k])
-            np.maximum(activated_maps[k], 0.0, out=activated_maps[k])
-            continue
-        # With anchor (0, 0), full[r, c] = sum image[r + i, c + j] * kernel[i, j];
-        # rows 0 .. H-kh and columns 0 .. W-kw never touch the padded border.
-        cv2.filter2D(image, cv2.CV_32F, filters[k], dst=full, anchor=(0, 0),
-                     borderType=cv2.BORDER_REFLECT_101)
-        feature_maps[k] = _block_means(full[:height, :width], factor)
-        np.maximum(full, 0.0, out=full)  # ReLU at full size, in place
-        activated_maps[k] = _block_means(full[:height, :width], factor)
+        if twin is None:
+            full_map = map_of(k)
+            low, high, _, _ = cv2.minMaxLoc(full_map)
+            shown[k] = _block_means(full_map, factor)
+            activated[k] = _block_means(np.maximum(full_map, 0, out=full_map), factor)
+        else:  # ReLU(-x) = ReLU(x) - x, block by block
+            low, high = -limits[twin][1], -limits[twin][0]
+            np.negative(shown[twin], out=shown[k])
+            np.subtract(activated[twin], shown[twin], out=activated[k])
+            np.maximum(activated[k], 0, out=activated[k])  # float32 rounding
+        limits.append((low, high))
     return {
-        "filters": filters,
-        "feature_maps": feature_maps,
-        "activated_maps": activated_maps,
-        "full_size": np.array([height, width]),
+        "feature_maps": shown,
+        "feature_limits": limits,
+        "activated_maps": activated,
+        # ReLU's smallest and largest values: the map's, those below 0 raised to 0.
+        "activated_limits": [(max(low, 0.0), max(high, 0.0)) for low, high in limits],
+        "full_size": (height, width),
     }
 
 
-# --- Drawing ------------------------------------------------------------------
-# Plain arrays: white canvases (uint8; BGR for the colour picture, one channel
-# for the gray ones) with the maps pasted in at display size, their frames,
-# and the text written with cv2.putText (OpenCV's built-in font).
+def _figures(filters: np.ndarray, drawn: dict[str, object], titles: Sequence[str]):
+    """Yield ``(file name, figure)`` for the three pictures, drawn by the book's code.
 
-#: matplotlib's RdBu_r (ColorBrewer RdBu, reversed): dark blue, white, dark red.
-_RDBU_R = ("053061", "2166ac", "4393c3", "92c5de", "d1e5f0", "f7f7f7",
-           "fddbc7", "f4a582", "d6604d", "b2182b", "67001f")
-_FONT = cv2.FONT_HERSHEY_SIMPLEX
-_TEXT_SCALE = 0.5
-_MARGIN = 12  # around the picture
-_GAP = 20  # between panels
-_TITLE_ROOM = 26  # above each panel
-_BLACK, _WHITE = (0, 0, 0), (255, 255, 255)
-#: matplotlib's "gray": black to white.
-_GRAY = np.arange(256, dtype=np.uint8)
-
-
-def _colour_table(hex_colours: Sequence[str]) -> np.ndarray:
-    # 256 BGR colours, linear between evenly spaced anchors (as matplotlib
-    # builds a colour map from a list), each channel truncated to a byte.
-    anchors = np.array([[int(c[i:i + 2], 16) / 255 for i in (4, 2, 0)] for c in hex_colours])
-    at = np.linspace(0.0, 1.0, 256)
-    positions = np.linspace(0.0, 1.0, len(anchors))
-    table = np.stack([np.interp(at, positions, anchors[:, ch]) for ch in range(3)], axis=1)
-    return (table * 255).astype(np.uint8)
-
-
-def _colour(values: np.ndarray, table: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Map ``values`` to colours of ``table``: ``low`` the first, ``high`` the last.
-
-    As matplotlib's ``Normalize`` and colour maps do: the value's fraction of
-    the way from ``low`` to ``high`` (float32), times 256, truncated, clipped
-    to 0..255; every value is the first colour when ``low == high``.
+    ``drawn`` is what :func:`_maps_to_draw` returns.
     """
-    low32, high32 = np.float32(low), np.float32(high)
-    if high32 == low32:
-        return table[np.zeros(values.shape, dtype=np.intp)]
-    fraction = (values.astype(np.float32) - low32) / (high32 - low32)
-    index = np.clip(fraction * np.float32(256), 0, 255).astype(np.intp)
-    return table[index]
+    from .plotting import plot_feature_maps, plot_filters
+
+    height, width = drawn["full_size"]
+    size_note = f" ({height} x {width})"
+    # The filters as the book draws the lesson's (fig-filters), the maps as
+    # it draws them before (fig-maps-diverging) and after ReLU.
+    yield "filters.png", plot_filters(filters, titles, panel_size=1.7)
+    yield "feature_maps.png", plot_feature_maps(
+        drawn["feature_maps"], [t + size_note for t in titles], ncols=2, cmap="RdBu_r",
+        symmetric=True, colorbar=True, limits=drawn["feature_limits"])
+    yield "activated_maps.png", plot_feature_maps(
+        drawn["activated_maps"], [f"ReLU({t})" for t in titles], ncols=2,
+        limits=drawn["activated_limits"])
 
 
-def _text_width(text: str) -> int:
-    return cv2.getTextSize(text, _FONT, _TEXT_SCALE, 1)[0][0]
+def _png_bytes(figure) -> bytes:
+    """Render ``figure`` with matplotlib's Agg backend; return it as PNG.
 
-
-def _put_text(canvas: np.ndarray, text: str, centre_x: int, baseline: int,
-              colour: tuple[int, int, int] = _BLACK) -> None:
-    cv2.putText(canvas, text, (int(centre_x - _text_width(text) / 2), int(baseline)), _FONT,
-                _TEXT_SCALE, colour, 1, cv2.LINE_AA)
-
-
-def _paste(canvas: np.ndarray, picture: np.ndarray, top: int, left: int) -> None:
-    # The picture, and a one-pixel black frame just outside it.
-    height, width = picture.shape[:2]
-    canvas[top:top + height, left:left + width] = picture
-    cv2.rectangle(canvas, (left - 1, top - 1), (left + width, top + height), _BLACK, 1)
-
-
-def _enlarge(picture: np.ndarray, zoom: int) -> np.ndarray:
-    # Each value becomes a zoom x zoom square (no interpolation).
-    if zoom == 1:
-        return picture
-    return np.repeat(np.repeat(picture, zoom, axis=0), zoom, axis=1)
-
-
-def _nice_ticks(limit: float) -> list[float]:
-    # Round values from -limit to limit, 1, 2, 2.5 or 5 times a power of ten
-    # apart, at most 7 of them (what a colour bar's axis shows).
-    exponent = np.floor(np.log10(limit)) - 1
-    for step in (base * 10.0 ** exponent for base in (1, 2, 2.5, 5, 10, 20, 25, 50)):
-        count = int(np.floor(limit / step + 1e-9))
-        if 2 * count + 1 <= 7:
-            return [i * step for i in range(-count, count + 1)]
-    return [-limit, 0.0, limit]
-
-
-def _format_tick(value: float, ticks: Sequence[float]) -> str:
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    decimals = 0
-    while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * max(1.0, step):
-        decimals += 1
-    return f"{value:.{max(decimals, 1)}f}"
-
-
-def _format_weight(value: float) -> str:
-    # As the book's plot_filters: integers as the lesson prints them,
-    # other weights with 2 decimals.
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{float(value):.2f}"
-
-
-def _draw_filters(filters: np.ndarray, titles: Sequence[str]) -> np.ndarray:
-    """The filters side by side in gray (zero mid-gray), each weight on its cell.
-
-    The gray scale runs from ``-m`` (black) to ``m`` (white), ``m`` the
-    largest absolute weight; the text is white on negative cells and black
-    otherwise, as the lesson draws it.
+    The rendering is the one ``figure.savefig`` makes at the figure's dpi
+    (the book's 100); OpenCV encodes it, opaque (the figures' white face),
+    with no row filter and run-length matching: a tenth of the time of
+    matplotlib's PNG writer (Pillow), for files within a fifth of its size.
+    (Older OpenCV versions have no filter option; they choose their own.)
     """
-    count, k_height, k_width = filters.shape
-    cell = max(24, 192 // max(k_height, k_width))
-    panel_h, panel_w = cell * k_height, cell * k_width
-    column = max(panel_w, max(_text_width(t) for t in titles) + 8)
-    width = 2 * _MARGIN + count * column + (count - 1) * _GAP
-    height = 2 * _MARGIN + _TITLE_ROOM + panel_h
-    canvas = np.full((height, width), 255, dtype=np.uint8)
-    limit = float(np.abs(filters).max()) or 1.0
-    top = _MARGIN + _TITLE_ROOM
-    for i in range(count):
-        left = _MARGIN + i * (column + _GAP) + (column - panel_w) // 2
-        centre = left + panel_w / 2
-        _paste(canvas, _enlarge(_colour(filters[i], _GRAY, -limit, limit), cell), top, left)
-        _put_text(canvas, titles[i], centre, top - 9)
-        for row in range(k_height):
-            for col in range(k_width):
-                value = float(filters[i, row, col])
-                _put_text(canvas, _format_weight(value), left + (col + 0.5) * cell,
-                          top + (row + 0.5) * cell + 5, _WHITE if value < 0 else _BLACK)
-    return canvas
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-
-def _draw_maps(maps: np.ndarray, titles: Sequence[str], *, symmetric: bool) -> np.ndarray:
-    """The maps in a grid of at most two columns, one title above each.
-
-    ``symmetric``: all panels in one RdBu_r scale from ``-m`` (blue) to ``m``
-    (red), ``m`` the largest absolute value, with a colour bar at the right.
-    Otherwise each panel in gray from its own smallest value (black) to its
-    largest (white). A map whose longer side is at most half the display
-    size is enlarged by a whole factor, each value a square of pixels.
-    """
-    count, map_h, map_w = maps.shape
-    zoom = max(1, DISPLAY_SIZE // max(map_h, map_w))
-    panel_h, panel_w = map_h * zoom, map_w * zoom
-    ncols = min(count, 2)
-    nrows = -(-count // ncols)
-    column = max(panel_w, max(_text_width(t) for t in titles) + 8)
-    row_height = _TITLE_ROOM + panel_h
-    bar_room = 90 if symmetric else 0
-    width = 2 * _MARGIN + ncols * column + (ncols - 1) * _GAP + bar_room
-    height = 2 * _MARGIN + nrows * row_height + (nrows - 1) * _GAP
-    canvas = np.full((height, width, 3) if symmetric else (height, width), 255, dtype=np.uint8)
-    if symmetric:
-        table = _colour_table(_RDBU_R)
-        limit = float(np.abs(maps).max()) or 1.0
-    else:
-        table = _GRAY
-    for i in range(count):
-        row, col = divmod(i, ncols)
-        top = _MARGIN + row * (row_height + _GAP) + _TITLE_ROOM
-        left = _MARGIN + col * (column + _GAP) + (column - panel_w) // 2
-        low, high = (-limit, limit) if symmetric else (float(maps[i].min()), float(maps[i].max()))
-        _paste(canvas, _enlarge(_colour(maps[i], table, low, high), zoom), top, left)
-        _put_text(canvas, titles[i], left + panel_w / 2, top - 9)
-    if symmetric:
-        _draw_colour_bar(canvas, table, limit, left=width - _MARGIN - bar_room + _GAP,
-                         top=_MARGIN + _TITLE_ROOM, bottom=height - _MARGIN)
-    return canvas
-
-
-def _draw_colour_bar(canvas: np.ndarray, table: np.ndarray, limit: float, *, left: int,
-                     top: int, bottom: int) -> None:
-    # A vertical bar from -limit (bottom) to limit (top), with labelled ticks.
-    bar_w, rows = 14, bottom - top
-    values = limit - (np.arange(rows) + 0.5) * (2 * limit / rows)  # each row's centre
-    bar = _colour(values[:, None], table, -limit, limit)
-    _paste(canvas, np.repeat(bar, bar_w, axis=1), top, left)
-    ticks = _nice_ticks(limit)
-    for value in ticks:
-        y = int(round(top + (limit - value) / (2 * limit) * rows))
-        cv2.line(canvas, (left + bar_w, y), (left + bar_w + 4, y), _BLACK, 1)
-        cv2.putText(canvas, _format_tick(value, ticks), (left + bar_w + 7, y + 5), _FONT,
-                    0.4, _BLACK, 1, cv2.LINE_AA)
-
-
-def _encode_png(picture: np.ndarray) -> bytes:
-    # No row filter and run-length matching suit pictures of flat areas and
-    # maps: half the time of OpenCV's default settings, and smaller files.
-    # (Older OpenCV versions have no filter option; they choose their own.)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    picture = cv2.cvtColor(np.asarray(canvas.buffer_rgba()), cv2.COLOR_RGBA2BGR)
     options = [cv2.IMWRITE_PNG_COMPRESSION, 6, cv2.IMWRITE_PNG_STRATEGY,
                cv2.IMWRITE_PNG_STRATEGY_RLE]
     if hasattr(cv2, "IMWRITE_PNG_FILTER"):
@@ -461,7 +338,7 @@ def write_outputs(
     out_dir : pathlib.Path
         An existing folder.
     save_arrays : bool
-        Also write :data:`ARRAYS_NAME`, the arrays of ``maps``.
+        Also write :data:`ARRAYS_NAME`: the arrays of ``maps``, at full size.
 
     Returns
     -------
@@ -473,28 +350,53 @@ def write_outputs(
     OSError
         If a file cannot be written; its ``filename`` is the file's path.
     """
-    height, width = (int(v) for v in maps["full_size"])
-    size_note = f" ({height} x {width})"
-    # The pictures draw exactly the arrays that maps.npz holds.
-    pictures = {
-        "filters.png": lambda: _draw_filters(maps["filters"], titles),
-        "feature_maps.png": lambda: _draw_maps(
-            maps["feature_maps"], [t + size_note for t in titles], symmetric=True),
-        "activated_maps.png": lambda: _draw_maps(
-            maps["activated_maps"], [f"ReLU({t})" for t in titles], symmetric=False),
-    }
-    written = []
-    for name, draw in pictures.items():
-        path = out_dir / name
-        _write(path, lambda: path.write_bytes(_encode_png(draw())))
-        written.append(path)
+    feature_maps = maps["feature_maps"]
+    # A copy of each map in turn: _maps_to_draw overwrites it with its ReLU.
+    drawn = _maps_to_draw(maps["filters"], lambda k: np.array(feature_maps[k]),
+                          feature_maps.shape[1:])
+    written = _write_pictures(maps["filters"], drawn, titles, out_dir)
     if save_arrays:
         path = out_dir / ARRAYS_NAME
-        with_arrays = {key: maps[key] for key in ARRAY_KEYS}
         # Uncompressed: zlib would take ten times as long to save a quarter.
-        _write(path, np.savez, path, **with_arrays)
+        _write(path, np.savez, path, **{key: maps[key] for key in ARRAY_KEYS})
         written.append(path)
     return written
+
+
+def _write_pictures(filters: np.ndarray, drawn: dict[str, object], titles: Sequence[str],
+                    out_dir: Path) -> list[Path]:
+    """Write the three PNG files of :func:`_figures`; return their paths."""
+    import matplotlib
+
+    from .plotting import BOOK_STYLE
+
+    written = []
+    # The book's rcParams (as its chapters set them), for these figures only.
+    with matplotlib.rc_context(BOOK_STYLE):
+        for name, figure in _figures(filters, drawn, titles):
+            path = out_dir / name
+            _write(path, lambda: path.write_bytes(_png_bytes(figure)))
+            written.append(path)
+    return written
+
+
+def _write_pictures_of(image: np.ndarray, filters: np.ndarray, titles: Sequence[str],
+                       out_dir: Path) -> list[Path]:
+    """:func:`write_outputs` without ``maps.npz``, from the photo itself.
+
+    Each full-size map is computed in turn into one buffer, drawn from, and
+    overwritten by the next: for a 12-megapixel photo, 48 MB of maps in
+    memory instead of 48 MB a filter (the time to claim that much memory
+    from the system is a good part of the run). The numbers are those of
+    :func:`compute_maps` (:func:`convbook.correlate2d_fast`, filter by filter).
+    """
+    from .correlation import _correlate_valid_into
+
+    k_height, k_width = filters.shape[1:]
+    full = np.empty(image.shape, dtype=np.float32)
+    drawn = _maps_to_draw(filters, lambda k: _correlate_valid_into(full, image, filters[k]),
+                          (image.shape[0] - k_height + 1, image.shape[1] - k_width + 1))
+    return _write_pictures(filters, drawn, titles, out_dir)
 
 
 def _write(path: Path, write, *args, **kwargs) -> None:
@@ -507,6 +409,17 @@ def _write(path: Path, write, *args, **kwargs) -> None:
         raise OSError(error.errno, error.strerror or str(error), str(path)) from error
     except (ValueError, RuntimeError) as error:
         raise OSError(None, str(error), str(path)) from error
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """``folder`` or the first of its parents that exists and is not a folder, if any."""
+    for path in (folder, *folder.parents):
+        try:
+            if path.exists():
+                return None if path.is_dir() else path
+        except OSError:  # cannot look: mkdir will say what is wrong
+            return None
+    return None
 
 
 def make_figures(
@@ -560,16 +473,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 for a problem with the input or the output folder.
     """
-    from .kernels import filter_set
-
     parser = build_parser()
     args = parser.parse_args(argv)
-    photo: Path = args.photo
-    out_dir: Path = args.out
 
     def fail(message: str) -> int:
         print(f"{parser.prog}: error: {message}", file=sys.stderr)
         return 2
+
+    with contextlib.ExitStack() as background:
+        return _run(args, fail, background)
+
+
+def _import_plotting() -> None:
+    # What write_outputs imports; an error shows there, in the main thread.
+    try:
+        from matplotlib.backends import backend_agg  # noqa: F401
+
+        from . import plotting  # noqa: F401
+    except Exception:  # whatever it is, write_outputs' own import reports it
+        pass
+
+
+@contextlib.contextmanager
+def _importing_plotting():
+    """Import matplotlib and the book's plotting in a second thread, meanwhile.
+
+    The import takes about a third of a second of Python; the photo's
+    decoding and the correlations run in OpenCV, which does not hold
+    Python's lock, so on a second core the two overlap. The thread is
+    waited for on the way out, so the interpreter never exits mid-import.
+    """
+    thread = threading.Thread(target=_import_plotting, name="import plotting", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _run(args: argparse.Namespace, fail, background: contextlib.ExitStack) -> int:
+    """The body of :func:`main`: check the input, compute, write; ``fail`` reports."""
+    from .kernels import filter_set
+
+    photo: Path = args.photo
+    out_dir: Path = args.out
 
     # The photo: every way it can be wrong gets its own one-line answer.
     if photo.is_dir():
@@ -579,6 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if photo.stat().st_size == 0:
             return fail(f"{photo} is empty (0 bytes): give a JPEG, PNG or other image file")
+        background.enter_context(_importing_plotting())
         image = _load_photo(photo)
     except FileNotFoundError:
         return fail(f"no photo at {photo}: give the path of an existing image file")
@@ -597,6 +545,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"least {k_height}x{k_width} pixels")
 
     # The output folder, then the maps, then the files.
+    in_the_way = _file_in_the_way(out_dir)
+    if in_the_way == out_dir:
+        return fail(f"{out_dir} is a file, not a folder: choose another --out DIR")
+    if in_the_way is not None:
+        return fail(f"cannot create the output folder {out_dir}: {in_the_way} is a file, "
+                    "not a folder: choose another --out DIR")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -605,12 +559,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not os.access(out_dir, os.W_OK | os.X_OK):
         return fail(f"cannot write to the output folder {out_dir}: choose another --out DIR")
     try:
-        maps = compute_maps(image, filters)
+        if args.save_arrays:
+            written = write_outputs(compute_maps(image, filters), titles, out_dir,
+                                    save_arrays=True)
+        else:
+            written = _write_pictures_of(image, filters, titles, out_dir)
     except MemoryError:
         return fail(f"{photo} ({height}x{width} pixels) is too large for the memory "
                     "available: give a smaller photo")
-    try:
-        written = write_outputs(maps, titles, out_dir, save_arrays=args.save_arrays)
     except OSError as error:
         return fail(f"cannot write {error.filename} ({error.strerror}): "
                     "choose another --out DIR")

@@ -132,14 +132,26 @@ def correlate2d_fast(image, filters) -> np.ndarray:
     n, kh, kw = filters.shape
     height, width = image.shape
     out = np.empty((n, height - kh + 1, width - kw + 1), dtype=np.float32)
+    # One whole-image buffer for every filter: a 12-megapixel photo's is 48 MB.
+    full = np.empty((height, width), dtype=np.float32)
+    for k in range(n):
+        out[k] = _correlate_valid_into(full, image, filters[k])
+    return out
+
+
+def _correlate_valid_into(full: np.ndarray, image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """One kernel's valid correlation, computed in ``full``; return its view.
+
+    ``image`` (H, W) and ``kernel`` (kh, kw) are float32 arrays already
+    checked; ``full`` is a float32 buffer of the image's shape, overwritten.
+    Returns ``full[:H - kh + 1, :W - kw + 1]``, the valid region, a view.
+    """
     # With anchor (0, 0), dst[r, c] = sum image[r + i, c + j] * kernel[i, j]:
     # rows 0 .. H-kh and columns 0 .. W-kw never touch the padded border.
-    for k in range(n):
-        full = cv2.filter2D(
-            image, cv2.CV_32F, filters[k], anchor=(0, 0), borderType=cv2.BORDER_REFLECT_101
-        )
-        out[k] = full[: height - kh + 1, : width - kw + 1]
-    return out
+    cv2.filter2D(image, cv2.CV_32F, kernel, dst=full, anchor=(0, 0),
+                 borderType=cv2.BORDER_REFLECT_101)
+    kh, kw = kernel.shape
+    return full[: image.shape[0] - kh + 1, : image.shape[1] - kw + 1]
 
 
 def _one_kernel(kernel, name: str = "kernel") -> np.ndarray:

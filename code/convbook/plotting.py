@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ._validation import as_filters, as_image
+from ._validation import as_filters, as_float_array, as_image
 
 __all__ = [
     "BOOK_STYLE",
@@ -200,6 +200,7 @@ def plot_feature_maps(
     box: tuple[int, int, int, int] | None = None,
     percentile: float | None = None,
     per_panel: bool = False,
+    limits: Sequence[tuple[float, float]] | None = None,
 ) -> Figure:
     """Draw feature maps side by side (the lesson's ``viz_layer``).
 
@@ -240,6 +241,14 @@ def plot_feature_maps(
         With ``symmetric``: give every panel its own scale, centred on zero
         (and, with ``colorbar``, its own colour bar), for maps whose ranges
         differ a lot. Colours then compare only within a panel.
+    limits : sequence of (float, float), optional
+        One ``(low, high)`` per map: the values the ends of the colour map
+        stand for, in place of the maps' own smallest and largest values.
+        For maps shrunk for drawing, pass the full-size maps' ranges, so
+        that the colours mean the numbers of the full-size maps. With
+        ``symmetric``, the shared scale is ``[-m, m]``, ``m`` the largest
+        absolute ``low`` or ``high`` (with ``per_panel``, each map's own);
+        ``limits`` take the place of ``percentile``.
 
     Returns
     -------
@@ -251,7 +260,8 @@ def plot_feature_maps(
         For maps that are not 2-D or 3-D, NaN or infinite values, a wrong
         number of titles, a ``box`` that is not four integers with positive
         height and width inside the maps, a ``percentile`` outside (0, 100],
-        or ``percentile`` or ``per_panel`` without ``symmetric``.
+        ``percentile`` or ``per_panel`` without ``symmetric``, or ``limits``
+        that are not one finite ``(low, high)`` with ``low <= high`` per map.
     """
     stack = as_filters(maps, name="maps")
     if (percentile is not None or per_panel) and not symmetric:
@@ -262,6 +272,8 @@ def plot_feature_maps(
     if box is not None:
         box = _check_box(box, height, width)
     titles = _titles(titles, n, "Output")
+    if limits is not None:
+        limits = _check_limits(limits, n)
     ncols = n if ncols is None else max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
     title_room = 0.45
@@ -280,14 +292,22 @@ def plot_feature_maps(
             return float(magnitudes.max()) or 1.0
         return float(np.percentile(magnitudes, float(percentile))) or float(magnitudes.max()) or 1.0
 
+    # The values each panel's colours stand for: the maps' own, or the
+    # ``limits`` given (the full-size maps' ranges, for maps shrunk to draw).
+    ranges = stack if limits is None else np.asarray(limits, dtype=np.float64)
     if symmetric and not per_panel:
-        limit = symmetric_limit(stack)
+        limit = symmetric_limit(stack) if limits is None else float(np.abs(ranges).max()) or 1.0
         scales = [{"vmin": -limit, "vmax": limit}] * n
     elif symmetric:
-        scales = [{"vmin": -lim, "vmax": lim} for lim in (symmetric_limit(m) for m in stack)]
+        limits_each = (symmetric_limit(m) for m in stack) if limits is None \
+            else (float(np.abs(pair).max()) or 1.0 for pair in ranges)
+        scales = [{"vmin": -lim, "vmax": lim} for lim in limits_each]
+    elif limits is not None:
+        scales = [{"vmin": low, "vmax": high} for low, high in limits]
     else:
-        scales = [{}] * n
-    clipped = [bool(sc) and float(np.abs(m).max()) > sc["vmax"] for m, sc in zip(stack, scales)]
+        scales = [{}] * n  # each panel its own smallest and largest value
+    clipped = [bool(sc) and (float(m.max()) > sc["vmax"] or float(m.min()) < sc["vmin"])
+               for m, sc in zip(stack, scales)]
     axes = []
     for i in range(n):
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
@@ -393,6 +413,17 @@ def _check_box(box, height: int, width: int) -> tuple[int, int, int, int]:
             f"size {height}x{width}, got (top, left, height, width) = {box!r}"
         )
     return top, left, box_height, box_width
+
+
+def _check_limits(limits, n: int) -> list[tuple[float, float]]:
+    # One finite (low, high) per panel, low <= high.
+    pairs = as_float_array(limits, name="limits")
+    if pairs.shape != (n, 2) or (pairs[:, 0] > pairs[:, 1]).any():
+        raise ValueError(
+            f"limits must be {n} pairs (low, high) with low <= high, one per map, "
+            f"got {np.asarray(limits).tolist()!r}"
+        )
+    return [(float(low), float(high)) for low, high in pairs]
 
 
 def _titles(titles: Sequence[str] | None, n: int, stem: str) -> list[str]:
