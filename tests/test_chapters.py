@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 NEW_CHAPTERS = [
     "why-convolution", "correlation", "padding-stride", "colour", "bias-nonlinearity", "pooling",
-    "receptive-field", "backprop", "learning", "im2col", "classic-kernels", "trained-cnn",
+    "gradients", "receptive-field", "backprop", "learning", "im2col", "classic-kernels", "trained-cnn",
 ]
 LESSON_CHAPTERS = ["index", "images", "filters", "conv-layer", "activation"]
 PLAY_CHAPTERS = ["playground"]
