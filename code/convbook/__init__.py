@@ -42,6 +42,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "equivariance": ("conv_as_matrix", "conv_parameter_count", "dense_parameter_count",
                      "plot_shift_equivariance", "plot_sliding_window", "shift_image"),
     "stacking": ("fit_single_kernel", "plot_kernel_composition"),
+    "descent": ("descent_path", "plot_descent"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
