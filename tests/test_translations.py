@@ -247,6 +247,26 @@ def test_theme_strings_are_korean(site):
     assert "<title>" in text and "합성곱 층" in text.split("<title>", 1)[1].split("</title>", 1)[0]
 
 
+def test_korean_search_page_and_scripts_have_no_english(site):
+    """Issue 24: the search page without JavaScript, the copy and toggle buttons' scripts."""
+    from korean_interface import english_words, load_allowlist
+    page = (site / LANGUAGE / "search.html").read_text(encoding="utf-8")
+    noscript = re.findall(r"<noscript>(.*?)</noscript>", page, re.S)
+    texts = [" ".join(re.sub(r"<[^>]*>", " ", re.sub(r"<style.*?</style>", " ", block, flags=re.S)).split())
+             for block in noscript]
+    texts = [text for text in texts if text]
+    assert any(HANGUL.search(text) for text in texts), f"the search page's <noscript> says {texts}"
+    assert not english_words(texts, load_allowlist()), texts
+    # The buttons' words are written by their scripts, in the Korean site's copies.
+    static = site / LANGUAGE / "_static"
+    copy = static.joinpath("copybutton.js").read_text(encoding="utf-8")
+    korean = json.loads(re.search(r'"ko": (\{.*?\}),\n', copy.replace(",\n  }", "\n  }"), re.S)[1])
+    assert set(korean) == {"copy", "copy_to_clipboard", "copy_success", "copy_failure"}
+    assert all(HANGUL.search(text) for text in korean.values()), korean
+    toggle = static.joinpath("togglebutton.js").read_text(encoding="utf-8")
+    assert "Toggle hidden content" not in toggle and 'aria-label="숨긴 내용 보이기/숨기기"' in toggle
+
+
 # --- Korean search ---------------------------------------------------------------------
 
 
