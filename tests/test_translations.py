@@ -240,7 +240,10 @@ def test_switcher_links_each_page_to_itself_in_the_other_language(site, pages, p
 def test_theme_strings_are_korean(site):
     text = (site / LANGUAGE / "book" / "filters.html").read_text(encoding="utf-8")
     for english, korean in (("Skip to main content", "본문으로 건너뛰기"), ("Color mode", "색상 모드"),
-                            ("Search this book...", "이 책에서 검색..."), ("Toggle primary sidebar", None)):
+                            ("Search this book...", "이 책에서 검색..."), ("Toggle primary sidebar", None),
+                            # Issue 24: the theme's own Korean lacks a space; the footer.
+                            ("전체 화면으로보기", "전체 화면으로 보기"), ("The convbook authors", "지은이: convbook 저자들"),
+                            ("© Copyright", "저작권 © "), ('aria-label="Page"', 'aria-label="페이지 목차"')):
         assert english not in text, f"the Korean page still says {english!r}"
         if korean:
             assert korean in text, f"the Korean page does not say {korean!r}"
