@@ -975,7 +975,9 @@ def test_the_korean_page_says_what_is_wrong_in_korean(korean):
 
 
 def test_the_korean_photo_notes(korean, tmp_path):
-    assert "팰컨 9" in korean.text_content("#cp-photo-note")
+    # The rocket's name as the Korean chapters write it (issue 24): Falcon 9, not 팰컨 9.
+    photo_note = korean.text_content("#cp-photo-note")
+    assert "Falcon 9 로켓" in photo_note and "팰컨" not in photo_note, photo_note
     path = tmp_path / "drawing.svg"
     path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     korean.set_input_files("#cp-file", str(path))

@@ -39,6 +39,7 @@ from site_tools import CHROMIUM, CHROMIUM_ARGS, page_slug, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+from korean_interface import INTERFACE_TEXT_JS, english_words, load_allowlist  # noqa: E402
 from page_weight import (  # noqa: E402
     FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, TWO_FRAMES_JS, NetworkWatch, page_weight, settle, settle_first_view, url_to_file,
 )
@@ -108,6 +109,8 @@ class Visit:
     sections: list[dict] = field(default_factory=list)
     layout: dict = field(default_factory=dict)
     axe: list[dict] = field(default_factory=list)
+    #: A Korean page's interface text (issue 24: tests/korean_interface.py).
+    interface_text: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -234,6 +237,8 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
         record.sections = facts["sections"]
         record.images = facts["images"]
         record.layout = facts["layout"]
+        if page.startswith("ko/"):
+            record.interface_text = tab.evaluate(INTERFACE_TEXT_JS)
         # JPEG: for a person to look at, and several times faster to encode
         # than a full-page PNG. The whole page on a phone; on a desktop the
         # first screen (a full 1280-px-wide page is 30-40 megapixels to draw).
@@ -398,6 +403,16 @@ def test_every_section_fits_the_place_it_is_given_before_it_is_drawn(visits, pag
             too_tall.append(f"#{section['id']}: {section['height']:.0f}px tall, stand-in {match.group(1)}px")
     assert not too_tall, (f"{record.name}: sections taller than their contain-intrinsic-size in "
                           f"book/_static/convbook.css (raise it): {too_tall}")
+
+
+@pytest.mark.parametrize("page", KO_PAGES)
+def test_korean_interface_has_no_english(visits, page):
+    """Issue 24: no English on a /ko/ page outside code, outputs, citations and the allowlist."""
+    record = visits[page, "desktop", "light"]
+    assert record.interface_text, f"{where(page)}: no interface text was collected ({record.load_error})"
+    english = english_words(record.interface_text, load_allowlist())
+    fail_if(english, f"{where(page)}: English in the Korean interface (translate it in locale/ko, "
+                     "or allow a name in locale/ko/latin-allowlist.txt with its reason)")
 
 
 @pytest.mark.parametrize("page, theme", [(page, theme) for page, viewport, theme in VISITS if viewport == "phone"])

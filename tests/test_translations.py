@@ -21,6 +21,7 @@ in ``tests/test_site.py``.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -41,7 +42,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 import translations  # noqa: E402  scripts/translations.py
-from convbook_search_ko import PARTICLES, javascript_stemmer, stem_korean  # noqa: E402
+from convbook_search_ko import (  # noqa: E402
+    PARTICLES, VOCABULARY_GLOBAL, VOCABULARY_NAME, javascript_stemmer, stem_korean, words_of,
+)
 
 pytestmark = pytest.mark.book
 
@@ -263,38 +266,103 @@ def test_switcher_links_each_page_to_itself_in_the_other_language(site, pages, p
 def test_theme_strings_are_korean(site):
     text = (site / LANGUAGE / "book" / "filters.html").read_text(encoding="utf-8")
     for english, korean in (("Skip to main content", "본문으로 건너뛰기"), ("Color mode", "색상 모드"),
-                            ("Search this book...", "이 책에서 검색..."), ("Toggle primary sidebar", None)):
+                            ("Search this book...", "이 책에서 검색..."), ("Toggle primary sidebar", None),
+                            # Issue 24: the theme's own Korean lacks a space; the footer.
+                            ("전체 화면으로보기", "전체 화면으로 보기"), ("The convbook authors", "지은이: convbook 저자들"),
+                            ("© Copyright", "저작권 © "), ('aria-label="Page"', 'aria-label="페이지 목차"')):
         assert english not in text, f"the Korean page still says {english!r}"
         if korean:
             assert korean in text, f"the Korean page does not say {korean!r}"
     assert "<title>" in text and "합성곱 층" in text.split("<title>", 1)[1].split("</title>", 1)[0]
 
 
+@korean_edition
+def test_korean_search_page_and_scripts_have_no_english(site):
+    """Issue 24: the search page without JavaScript, the copy and toggle buttons' scripts."""
+    from korean_interface import english_words, load_allowlist
+    page = (site / LANGUAGE / "search.html").read_text(encoding="utf-8")
+    noscript = re.findall(r"<noscript>(.*?)</noscript>", page, re.S)
+    texts = [" ".join(re.sub(r"<[^>]*>", " ", re.sub(r"<style.*?</style>", " ", block, flags=re.S)).split())
+             for block in noscript]
+    texts = [text for text in texts if text]
+    assert any(HANGUL.search(text) for text in texts), f"the search page's <noscript> says {texts}"
+    assert not english_words(texts, load_allowlist()), texts
+    # The buttons' words are written by their scripts, in the Korean site's copies.
+    static = site / LANGUAGE / "_static"
+    copy = static.joinpath("copybutton.js").read_text(encoding="utf-8")
+    korean = json.loads(re.search(r'"ko": (\{.*?\}),\n', copy.replace(",\n  }", "\n  }"), re.S)[1])
+    assert set(korean) == {"copy", "copy_to_clipboard", "copy_success", "copy_failure"}
+    assert all(HANGUL.search(text) for text in korean.values()), korean
+    toggle = static.joinpath("togglebutton.js").read_text(encoding="utf-8")
+    assert "Toggle hidden content" not in toggle and 'aria-label="숨긴 내용 보이기/숨기기"' in toggle
+
+
 # --- Korean search ---------------------------------------------------------------------
+
+
+#: A hand-written vocabulary: the words a book would write bare (no 정, no 차).
+BOOK_WORDS = frozenset({"배열", "합성곱", "맵", "필터", "특성", "커널", "층", "값", "가중치", "에지", "패딩",
+                        "정의", "정도", "차이", "이"})
 
 
 def test_korean_stemmer_strips_particles():
     # Hand-written pairs, independent of the particle list's order.
     cases = {"배열로": "배열", "배열": "배열", "합성곱은": "합성곱", "합성곱의": "합성곱", "맵을": "맵",
              "필터들을": "필터", "특성": "특성", "맵": "맵", "커널에서는": "커널", "ReLU를": "relu",
-             "Conv2d": "conv2d", "이": "이"}
-    assert {word: stem_korean(word) for word in cases} == cases
+             "Conv2d": "conv2d", "이": "이", "층의": "층", "값이": "값", "strides를": "stride"}
+    assert {word: stem_korean(word, BOOK_WORDS) for word in cases} == cases
+
+
+def test_korean_stemmer_strips_only_down_to_a_word_of_the_book():
+    """Issue 24: 정의 and 정도 end like the particles 의 and 도, but 정 is no word of the book."""
+    cases = {"정의": "정의", "정도": "정도", "정의를": "정의", "정도로": "정도", "차이": "차이", "차이가": "차이",
+             "정의들": "정의"}
+    assert {word: stem_korean(word, BOOK_WORDS) for word in cases} == cases
+    # Were 정 a word of the book, 정의 would be 정 + 의: the vocabulary decides.
+    assert stem_korean("정의", BOOK_WORDS | {"정"}) == "정"
+    # Without a vocabulary a Hangul word stays whole; a Latin one still loses its particle.
+    assert [stem_korean(word) for word in ("배열로", "맵을", "ReLU를")] == ["배열로", "맵을", "relu"]
 
 
 def test_browser_stemmer_is_the_index_stemmer(browser):
     """The JavaScript the site ships strips the same particles as the index's Python."""
     words = ["배열로", "합성곱은", "특성", "맵을", "필터들을", "가중치가", "ReLU를", "이", "차이",
-             "에지에서는", "패딩으로", "층마다"] + [f"커널{p}" for p in PARTICLES] + [f"값들{p}" for p in PARTICLES]
+             "에지에서는", "패딩으로", "층마다", "정의", "정도", "정의를", "차이가", "층의", "값이"] \
+        + [f"커널{p}" for p in PARTICLES] + [f"값들{p}" for p in PARTICLES] + [f"정{p}" for p in PARTICLES]
     context = browser.new_context()
     try:
         tab = context.new_page()
         tab.set_content("<html></html>")
-        stems = tab.evaluate("(args) => { eval(args.code + '; window.S = Stemmer;');"
-                             " return args.words.map(w => new window.S().stemWord(w)); }",
-                             {"code": javascript_stemmer(), "words": words})
+        stem_all = ("(args) => { eval(args.code + '; window.S = Stemmer;');"
+                    " if (args.vocabulary) window[args.name] = args.vocabulary;"
+                    " return args.words.map(w => new window.S().stemWord(w)); }")
+        # Before the page's vocabulary has loaded: nothing Hangul is stripped.
+        bare = tab.evaluate(stem_all, {"code": javascript_stemmer(), "words": words, "vocabulary": None,
+                                       "name": VOCABULARY_GLOBAL})
+        stems = tab.evaluate(stem_all, {"code": javascript_stemmer(), "words": words,
+                                        "vocabulary": sorted(BOOK_WORDS), "name": VOCABULARY_GLOBAL})
     finally:
         context.close()
-    assert stems == [stem_korean(word) for word in words]
+    assert bare == [stem_korean(word) for word in words]
+    assert stems == [stem_korean(word, BOOK_WORDS) for word in words]
+
+
+@korean_edition
+def test_search_vocabulary_is_the_words_of_the_korean_pages(site):
+    """The vocabulary shipped with the index holds the Hangul words the Korean pages write."""
+    script = (site / LANGUAGE / "_static" / VOCABULARY_NAME).read_text(encoding="utf-8")
+    vocabulary = set(json.loads(script.split("=", 1)[1].strip().rstrip(";")))
+    written = set()
+    for page in PAGES:
+        html = (site / LANGUAGE / f"{page}.html").read_text(encoding="utf-8")
+        # Print-only notes are added as the pages are written, after Sphinx read them.
+        html = re.sub(r'<(\w+) class="onlyprint[^"]*"[^>]*>.*?</\1>', "", html, flags=re.DOTALL)
+        parsed = _Page()
+        parsed.feed(html)
+        written |= words_of(" ".join(parsed.prose))
+    missing = sorted(written - vocabulary)
+    assert not missing, f"words of the Korean pages missing from the search vocabulary: {missing[:20]}"
+    assert {"정의", "정도", "맵", "층", "값", "배열"} <= vocabulary and "정" not in vocabulary
 
 
 def _pages_with_word(site, term: str) -> set[str]:
@@ -348,6 +416,44 @@ def test_korean_search_finds_a_word_only_written_with_a_particle(site, browser, 
     assert set(with_particle) <= found, f"pages saying 배열로 not found by 배열: {sorted(set(with_particle) - found)}"
     # Without particle stripping, these could not be found at all.
     assert all(page in found for page in only)
+
+
+#: Issue 24: each word with a particle, and the word the search must see in it.
+WITH_PARTICLES = {"맵을": "맵", "층의": "층", "값이": "값", "배열로": "배열", "정의": "정의", "정도": "정도"}
+
+
+@korean_edition
+def test_korean_search_strips_particles_but_keeps_words_apart(site, browser, site_url):
+    """On /ko/search.html: 맵을 finds what 맵 finds, and 정의 and 정도 stay apart (one page load)."""
+    context = browser.new_context()
+    context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
+    tab = context.new_page()
+    queries = [*WITH_PARTICLES, *dict.fromkeys(WITH_PARTICLES.values())]
+    try:
+        tab.goto(f"{site_url}{LANGUAGE}/search.html", wait_until="load")
+        tab.wait_for_function(f"() => Search._index && window.{VOCABULARY_GLOBAL}", timeout=15000)
+        stems, found = tab.evaluate(
+            """(queries) => [queries.map((q) => new Stemmer().stemWord(q)),
+                             queries.map((q) => Search._performSearch(...Search._parseQuery(q)).map((r) => r[0]))]""",
+            queries)
+        vocabulary = tab.evaluate(f"() => window.{VOCABULARY_GLOBAL}")
+    finally:
+        context.close()
+    stems, found = dict(zip(queries, stems)), {q: set(pages) for q, pages in zip(queries, found)}
+    assert {word: stems[word] for word in WITH_PARTICLES} == WITH_PARTICLES
+    # The index stems the same way (Python, with the vocabulary the page loaded).
+    assert {word: stem_korean(word, set(vocabulary)) for word in WITH_PARTICLES} == WITH_PARTICLES
+    for word, bare in WITH_PARTICLES.items():
+        assert found[word] == found[bare], f"{word!r} finds {sorted(found[word])}, {bare!r} finds {sorted(found[bare])}"
+        expected = _pages_with_word(site, bare)
+        assert expected and expected <= found[word], f"{word!r} misses pages that say {bare}: {sorted(expected - found[word])}"
+    # 정의 (definition) and 정도 (degree) are different words: neither finds
+    # a page that says only the other.
+    only = {word: _pages_with_word(site, word) - _pages_with_word(site, other)
+            for word, other in (("정의", "정도"), ("정도", "정의"))}
+    assert only["정의"] and only["정도"], f"the check needs pages that say only one of them: {only}"
+    assert not found["정의"] & only["정도"], f"searching 정의 finds pages that only say 정도: {sorted(found['정의'] & only['정도'])}"
+    assert not found["정도"] & only["정의"], f"searching 정도 finds pages that only say 정의: {sorted(found['정도'] & only['정의'])}"
 
 
 @korean_edition

@@ -19,7 +19,9 @@ What it does in a translated build:
   (added by MyST after that step) and the table of contents' part captions
   (added by ``sphinx-external-toc``), looked up in the page's catalog.
 * **The themes' and sphinx-exercise's missing or awkward strings** from the
-  hand-written ``theme.po``, and the book's title.
+  hand-written ``theme.po``, and the book's title and author; also
+  sphinx-copybutton's "Copy" / "Copied!" and sphinx-togglebutton's label,
+  written into their scripts.
 * **A language switcher** on every page (``book/_templates/language-switcher.html``),
   linking each page to the same page in the other language, with
   ``lang`` and ``hreflang``; and ``<link rel="alternate" hreflang>`` in the
@@ -31,6 +33,7 @@ What it does in a translated build:
 from __future__ import annotations
 
 import gettext
+import json
 import os
 import re
 import tempfile
@@ -54,6 +57,7 @@ LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 #: message domains the themes look their strings up in.
 THEME_CATALOG = "theme"
 THEME_DOMAINS = ("sphinx", "booktheme")
+BOOK_THEME_DOMAIN = "booktheme"
 EXERCISE_DOMAIN = "exercise"
 
 #: Each page catalog's lookup, by its .mo file and modification time.
@@ -239,24 +243,34 @@ def _register_theme_catalog(app, config, po_path: Path) -> None:
             _write_atomically(messages / f"{domain}.mo", compiled.read_bytes())
     for domain in THEME_DOMAINS:
         app.add_message_catalog(domain, str(folder))
+    # sphinx-book-theme's own Korean has flaws ("전체 화면으로보기"): for its
+    # domain, ours comes first (its strings ours also has read the same).
+    _put_ours_first(BOOK_THEME_DOMAIN, folder, config.language)
     # sphinx-exercise labels a solution "Solution to" + "Exercise 1.1", which
     # its own Korean makes "해답 연습 1.1"; ours comes first for its domain.
     _write_atomically(messages / f"{EXERCISE_DOMAIN}.mo", (messages / f"{THEME_DOMAINS[0]}.mo").read_bytes())
-    ours = gettext.translation(EXERCISE_DOMAIN, localedir=str(folder), languages=[config.language])
-    theirs = sphinx_locale.translators.get(("general", EXERCISE_DOMAIN))
-    if theirs is not None and type(theirs) is not gettext.NullTranslations:
-        ours.add_fallback(theirs)
-    sphinx_locale.translators[("general", EXERCISE_DOMAIN)] = ours
+    _put_ours_first(EXERCISE_DOMAIN, folder, config.language)
     titles = {entry.msgid: entry.msgstr for entry in catalog if entry.msgstr}
     if config.html_title in titles:
         config.html_title = titles[config.html_title]
     if config.project in titles:
         config.project = titles[config.project]
+    if config.author in titles:  # the footer's "지은이: ..." and the PDF's author
+        config.author = titles[config.author]
     # Jupyter Book's placeholder of the search field, a theme option.
     options = dict(config.html_theme_options or {})
     if options.get("search_bar_text") in titles:
         options["search_bar_text"] = titles[options["search_bar_text"]]
         config.html_theme_options = options
+
+
+def _put_ours_first(domain: str, folder: Path, language: str) -> None:
+    """Look ``domain``'s messages up in ``theme.po`` first, then in the package's own catalog."""
+    ours = gettext.translation(domain, localedir=str(folder), languages=[language])
+    theirs = sphinx_locale.translators.get(("general", domain))
+    if theirs is not None and type(theirs) is not gettext.NullTranslations:
+        ours.add_fallback(theirs)
+    sphinx_locale.translators[("general", domain)] = ours
 
 
 def _translator(app, docname: str):
@@ -418,6 +432,57 @@ def translate_root_page(app, exception) -> None:
     page.write_text(html, encoding="utf-8")
 
 
+#: sphinx-copybutton's messages (its ``_static/copybutton.js``), by key: the
+#: English it shows, looked up in ``theme.po``.
+COPYBUTTON_MESSAGES = {"copy": "Copy", "copy_to_clipboard": "Copy to clipboard", "copy_success": "Copied!",
+                       "copy_failure": "Failed to copy"}
+COPYBUTTON_TABLE = "const messages = {"
+#: sphinx-togglebutton's one English label, written into its buttons by its script.
+TOGGLEBUTTON_LABEL = 'aria-label="{}"'
+TOGGLEBUTTON_MESSAGE = "Toggle hidden content"
+
+
+def _static_script(app, name: str, anchor: str) -> tuple[Path, str] | None:
+    """A package's script in the translated site's ``_static``, checked to hold ``anchor``."""
+    script = Path(app.outdir) / "_static" / name
+    if not script.exists():
+        return None
+    text = script.read_text(encoding="utf-8")
+    if anchor not in text:
+        raise RuntimeError(f"{script}: no {anchor!r} to translate: the package changed, "
+                           "update book/_ext/convbook_translation.py")
+    return script, text
+
+
+def translate_scripts(app, exception) -> None:
+    """sphinx-copybutton's "Copy" / "Copied!" and sphinx-togglebutton's label in the build's language.
+
+    Neither package has Korean. copybutton.js picks ``messages[<html lang>]``,
+    falling back to English: the build's language is added to that table.
+    togglebutton.js writes its buttons' label in English: translated in place.
+    Both from ``theme.po``.
+    """
+    if exception is not None or app.config.language == SOURCE_LANGUAGE or app.builder.format != "html":
+        return
+    folder = Path(app.doctreedir).parent / "convbook-theme-locale"
+    translate = gettext.translation(THEME_DOMAINS[0], localedir=str(folder), languages=[app.config.language]).gettext
+    found = _static_script(app, "copybutton.js", COPYBUTTON_TABLE)
+    if found:
+        script, text = found
+        entry = f"\n  {json.dumps(app.config.language)}: {{\n" + "".join(
+            f"    {json.dumps(key)}: {json.dumps(translate(english), ensure_ascii=False)},\n"
+            for key, english in COPYBUTTON_MESSAGES.items()) + "  },"
+        if entry not in text:
+            script.write_text(text.replace(COPYBUTTON_TABLE, COPYBUTTON_TABLE + entry, 1), encoding="utf-8")
+    english = TOGGLEBUTTON_LABEL.format(TOGGLEBUTTON_MESSAGE)
+    translated = TOGGLEBUTTON_LABEL.format(translate(TOGGLEBUTTON_MESSAGE))
+    script = Path(app.outdir) / "_static" / "togglebutton.js"
+    text = script.read_text(encoding="utf-8") if script.exists() else None
+    if text is not None and translated not in text:
+        found = _static_script(app, script.name, english)
+        script.write_text(found[1].replace(english, translated), encoding="utf-8")
+
+
 def setup(app):
     # The book's languages, set by scripts/build_book.py in the configurations
     # it derives; otherwise read from _config.yml's `languages:`.
@@ -434,4 +499,5 @@ def setup(app):
     app.connect("html-page-context", add_language_links)
     app.connect("build-finished", translate_root_page)
     app.connect("build-finished", note_untranslated)
+    app.connect("build-finished", translate_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

@@ -67,7 +67,7 @@ DIVERGING_CMAP = "RdBu_r"
 #: (in Korean, "지금 보이는 것은 <this>입니다.").
 PHOTO_DESCRIPTIONS: dict[str, str] = {
     "en": "the book's sample photo: a Falcon 9 rocket on its launch pad between lightning towers",
-    "ko": "이 책의 예제 사진(피뢰탑 사이의 발사대에 서 있는 팰컨 9 로켓)",
+    "ko": "이 책의 예제 사진(피뢰탑 사이의 발사대에 서 있는 Falcon 9 로켓)",
 }
 
 
