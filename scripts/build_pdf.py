@@ -182,18 +182,18 @@ class Bookmark:
     top: float
 
 
-_DOUBLED_NUMBER = re.compile(r"^((?:\d+\.)+ ?)\1(.*)$")
+_DOUBLED_NUMBER = re.compile(r"^((?:\d+\.)+ )\1(.*)$")
 
 
 def undouble(title: str) -> str:
     """A bookmark's title as its heading reads: Chromium's outline sometimes holds a
-    heading's text twice ("1.5. 1.5. ExercisesExercises")."""
+    heading's text, or its number, twice ("1.5. 1.5. ExercisesExercises", "4.4. 4.4. 연습문제")."""
     match = _DOUBLED_NUMBER.match(title)
     number, rest = (match[1], match[2]) if match else ("", title)
     half = len(rest) // 2
     if rest and len(rest) % 2 == 0 and rest[:half] == rest[half:]:
-        return number + rest[:half]
-    return title
+        rest = rest[:half]
+    return number + rest
 
 
 def read_outline(pdf: bytes) -> list[Bookmark]:
