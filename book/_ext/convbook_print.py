@@ -24,8 +24,13 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``. What it does:
   page is written at the output's root (where its relative links point),
   links to its own anchors stay inside the page, each chapter's headings
   move up a level (a chapter is an ``h1``, so the PDF's bookmarks list the
-  chapters), and it opens with a title page and a table of contents whose
-  page numbers ``scripts/build_pdf.py`` fills in.
+  chapters), and it opens with a title page and a table of contents of the
+  chapters and their sections, whose page numbers ``scripts/build_pdf.py``
+  fills in. Each chapter is a named page whose footer shows its title; each
+  line of code is an element of its own, so that one too long for the paper
+  wraps with a hanging indent and a continuation sign (``print.css``).
+* **Solution titles** ("Solution to Exercise 2.1") link from their first
+  word, not from a space before it, which prints underlined.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import html
 import os
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 from docutils import nodes
@@ -411,8 +417,6 @@ CODE_COLUMNS = 88
 
 def _width(text: str) -> int:
     """The columns a line of code takes (East Asian wide characters take two)."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in html.unescape(text))
 
 
