@@ -66,12 +66,24 @@ def build_site(output: Path) -> float:
     return time.perf_counter() - start
 
 
-def build_pdf(output: Path) -> float:
+def build_pdf(output: Path, language: str = "en") -> float:
     """``scripts/build_pdf.py`` on a built folder (its cache filled): seconds."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pdf.py"), "--path-output", str(output), "--no-zip"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pdf.py"), "--path-output", str(output), "--no-zip",
+                    "--language", language], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def pdf_only(runs: int) -> None:
+    """``--pdf``: only the PDFs, each language, on the repository's own build
+    (``make book`` first: the execution cache filled, the single page built once)."""
+    results = {}
+    for language in ("en", "ko"):
+        print(f"PDF ({language}), execution cache filled:", flush=True)
+        results[language] = median_of(runs, f"PDF ({language})", lambda: build_pdf(ROOT, language))
+    print(f"\n{'measure':<34}{'median':>10}{'goal':>9}")
+    for language, seconds in results.items():
+        print(f"{'PDF (' + language + '), cache filled':<34}{seconds:>9.1f}s{TARGET_PDF_S:>9.0f}s")
 
 
 def build_korean(output: Path) -> float:
@@ -143,8 +155,13 @@ def median_of(runs: int, label: str, fn) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="only the PDF of each language, on the repository's own build (after make book)")
     args = parser.parse_args()
     runs = max(3, args.runs)
+    if args.pdf:
+        pdf_only(runs)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

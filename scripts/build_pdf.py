@@ -14,8 +14,8 @@ again). ``book/_ext/convbook_print.py`` gives that page a title page and a
 table of contents, and ``book/_static/print.css`` lays it out for paper.
 Before printing, every image is loaded and decoded and MathJax has typeset
 every formula (a formula left as TeX stops the build); Chromium then prints
-it twice: the first print tells on which page each chapter starts, and those
-numbers go into the table of contents of the second. The PDF has bookmarks
+it twice: the first print tells on which page each chapter and section
+starts, and those numbers go into the table of contents of the second. The PDF has bookmarks
 for the chapters and their sections (Chromium's document outline), working
 internal links, and page numbers in its footer.
 
@@ -69,6 +69,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_book  # noqa: E402  (scripts/build_book.py, beside this file)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PDFTOTEXT = os.environ.get("PDFTOTEXT", "pdftotext")
 #: Flags that keep headless Chromium off the network (as tests/conftest.py).
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -81,6 +82,8 @@ ZIP_FOLDER = "conv-book"
 #: Paper and margins, as book/_static/print.css sets them (its page numbers
 #: and the book's title sit in the bottom margin).
 PAPER = {"format": "A4", "margin": {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}}
+#: A bookmark's height at the top of an A4 page, in points from its foot (297 mm less the top margin).
+PAGE_TOP = (297 - 16) / 25.4 * 72
 # pypdf warns about Chromium's cross-reference table ("Object count ...
 # exceeds defined trailer size"), which it reads correctly all the same.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -147,9 +150,11 @@ READY_JS = """async () => {
     return {broken, untypeset, closed, images: images.length};
 }"""
 
-#: The table of contents' entries, in order: their titles.
-TOC_TITLES_JS = """() => Array.from(document.querySelectorAll(".convbook-contents li"))
-    .map((li) => li.querySelector(".convbook-toc-title").textContent.replace(/\\s+/g, " ").trim())"""
+#: The table of contents' entries, in order: [level, title], level 1 for a
+#: chapter and 2 for one of its sections.
+TOC_TITLES_JS = """() => Array.from(document.querySelectorAll(".convbook-contents li")).map((li) => [
+    li.classList.contains("convbook-toc-2") ? 2 : 1,
+    li.querySelector(".convbook-toc-title").textContent.replace(/\\s+/g, " ").trim()])"""
 
 #: Write page numbers (a list, one per entry) into the table of contents.
 TOC_FILL_JS = """(pages) => {
@@ -174,12 +179,6 @@ MEASURE_CSS = """@media print {
 }"""
 
 
-def footer_css(title: str) -> str:
-    """The book's title in every page's bottom margin (print.css puts the page number there)."""
-    text = title.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'@page {{ @bottom-left {{ content: "{text}"; font: 8pt sans-serif; color: #333; }} }}'
-
-
 def squash(text: str) -> str:
     """Text without white space or ligatures ("ﬁ" is "fi"), to compare headings.
 
@@ -197,6 +196,20 @@ class Bookmark:
     top: float
 
 
+_DOUBLED_NUMBER = re.compile(r"^((?:\d+\.)+ )\1(.*)$")
+
+
+def undouble(title: str) -> str:
+    """A bookmark's title as its heading reads: Chromium's outline sometimes holds a
+    heading's text, or its number, twice ("1.5. 1.5. ExercisesExercises", "4.4. 4.4. 연습문제")."""
+    match = _DOUBLED_NUMBER.match(title)
+    number, rest = (match[1], match[2]) if match else ("", title)
+    half = len(rest) // 2
+    if rest and len(rest) % 2 == 0 and rest[:half] == rest[half:]:
+        rest = rest[:half]
+    return number + rest
+
+
 def read_outline(pdf: bytes) -> list[Bookmark]:
     """The PDF's bookmarks (Chromium's document outline), in order."""
     from pypdf import PdfReader
@@ -209,8 +222,8 @@ def read_outline(pdf: bytes) -> list[Bookmark]:
             if isinstance(item, list):
                 walk(item, depth + 1)
             else:
-                marks.append(Bookmark(depth, " ".join(str(item.title).split()),
-                                      reader.get_destination_page_number(item),
+                title = undouble(" ".join(str(item.title).split()))
+                marks.append(Bookmark(depth, title, reader.get_destination_page_number(item),
                                       float(item.left or 0), float(item.top or 0)))
 
     walk(reader.outline, 0)
@@ -228,29 +241,37 @@ def retitle(marks: list[Bookmark], headings: list[str]) -> list[Bookmark]:
     return marks
 
 
-def toc_pages(titles: list[str], marks: list[Bookmark]) -> list[int]:
-    """For each table-of-contents title, the page (from 1) of its top-level bookmark, in order."""
-    top = [mark for mark in marks if mark.depth == 0]
-    pages, start = [], 0
-    for title in titles:
-        for index in range(start, len(top)):
-            if squash(top[index].title) == squash(title):
-                pages.append(top[index].page + 1)
-                start = index + 1
+def toc_marks(entries: list[tuple[int, str]], marks: list[Bookmark]) -> list[int]:
+    """For each table-of-contents entry (level, title), the index of its bookmark in
+    ``marks``: a chapter's (level 1) at the outline's top level, a section's (level 2)
+    under its chapter."""
+    pages, position = [], 0
+    for level, title in entries:
+        found = None
+        for index in range(position, len(marks)):
+            mark = marks[index]
+            if level == 2 and mark.depth == 0:
+                break  # the next chapter: no such section in this one
+            if mark.depth == level - 1 and squash(mark.title) == squash(title):
+                found = index
                 break
-        else:
-            raise PdfError(f"no bookmark for the chapter {title!r}; top-level bookmarks: {[m.title for m in top]}")
+        if found is None:
+            raise PdfError(f"no bookmark for the contents' entry {title!r} (level {level}); "
+                           f"bookmarks: {[m.title for m in marks if m.depth < level]}")
+        pages.append(found)
+        position = found + 1
     return pages
 
 
 def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, dict]:
     """Print the single page at ``url``; return the PDF and facts about it.
 
-    Two prints (after a throwaway one): the first, tagged, with only the
+    Two prints, laid out for print first: the first, tagged, with only the
     headings visible, gives Chromium's document outline, so where every
-    chapter and section starts; the chapters' pages go into the table of
-    contents, and the second print is the PDF, with the first one's outline
-    as its bookmarks. The PDF is not tagged: tags would double its size.
+    chapter and section starts; their pages go into the table of contents,
+    and the second print is the PDF, with the first one's outline as its
+    bookmarks (a third only when a heading moved between the two: see
+    :func:`settle`). The PDF is not tagged: tags would double its size.
     """
     from playwright.sync_api import sync_playwright
 
@@ -268,7 +289,6 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(url + "index.html", wait_until="load")
-            page.add_style_tag(content=footer_css(title))
             ready = page.evaluate(READY_JS)
             if ready["broken"]:
                 raise PdfError(f"{len(ready['broken'])} image(s) did not load: {ready['broken'][:5]}")
@@ -283,23 +303,41 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
                 raise PdfError("the single page has no table of contents (is book/_ext/convbook_print.py loaded?)")
             headings = page.evaluate(HEADINGS_JS)
             # Chromium lays out a page's very first print a little
-            # differently from every later one (a page break may move): a
-            # throwaway print of one page, and the two that count agree.
-            page.pdf(**options, page_ranges="1")
+            # differently from every later one (a page break may move) when
+            # the print's own fonts load only then: laid out for print first,
+            # with every font loaded, the two prints that count agree (and
+            # check_chapter_pages checks it).
+            page.emulate_media(media="print")
+            page.evaluate("async () => { await document.fonts.ready; }")
             measure = page.add_style_tag(content=MEASURE_CSS)
             measured = page.pdf(**options, tagged=True, outline=True)
             marks = read_outline(measured)
             measure.evaluate("(style) => style.remove()")
-            pages = toc_pages(titles, marks)
+            found = toc_marks(titles, marks)
             # The page numbers take no more room than the empty slots did,
             # so the layout, and so every page number, holds; checked below.
-            page.evaluate(TOC_FILL_JS, pages)
+            page.evaluate(TOC_FILL_JS, [marks[index].page + 1 for index in found])
+            # Chromium's prints of one page alternate between two layouts
+            # where a heading kept with what follows it sits at a page's foot
+            # (at its foot, or atop the next page): a throwaway print of one
+            # page, and the PDF is laid out as the measuring print was.
+            page.pdf(**options, page_ranges="1")
             pdf = page.pdf(**options)
+            # Should a heading still have moved, the printed pages say where
+            # it is, and the contents are filled in again.
+            printed = page_texts(pdf)
+            if settle(titles, marks, found, printed):
+                page.evaluate(TOC_FILL_JS, [marks[index].page + 1 for index in found])
+                page.pdf(**options, page_ranges="1")
+                pdf = page.pdf(**options)
+                printed = page_texts(pdf)
         finally:
             browser.close()
+    pages = [marks[index].page + 1 for index in found]
+    check_chapter_pages(printed, [title for _, title in titles], pages, page_total(measured))
     pdf = finish_pdf(pdf, retitle(marks, headings), title, author, language)
-    check_chapter_pages(pdf, titles, pages, page_total(measured))
-    return pdf, {"images": ready["images"], "chapters": dict(zip(titles, pages))}
+    chapters = {title: number for (level, title), number in zip(titles, pages) if level == 1}
+    return pdf, {"images": ready["images"], "chapters": chapters, "sections": len(titles) - len(chapters)}
 
 
 def page_total(pdf: bytes) -> int:
@@ -308,18 +346,38 @@ def page_total(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def check_chapter_pages(pdf: bytes, titles: list[str], pages: list[int], measured_total: int) -> None:
-    """The PDF has as many pages as the measuring print, and each chapter's title is on
-    the page the contents (and the bookmarks) give for it."""
-    from pypdf import PdfReader
+def page_texts(pdf: bytes) -> list[str]:
+    """Each page's text (``pdftotext``, from poppler-utils, which ``make pdf`` installs)."""
+    result = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True)
+    if result.returncode != 0:
+        raise PdfError(f"pdftotext failed: {result.stderr.decode(errors='replace')[-500:]}")
+    return result.stdout.decode("utf-8").split("\f")[:-1]
 
-    reader = PdfReader(io.BytesIO(pdf))
-    if len(reader.pages) != measured_total:
-        raise PdfError(f"the PDF has {len(reader.pages)} pages, its measuring print {measured_total}")
+
+def settle(entries: list[tuple[int, str]], marks: list[Bookmark], found: list[int], printed: list[str]) -> bool:
+    """Move each section's bookmark to the page next to it that prints its heading, if its
+    own does not; return whether one moved."""
+    moved = False
+    for (level, title), index in zip(entries, found):
+        mark = marks[index]
+        if level == 1 or squash(title) in squash(printed[mark.page]):
+            continue
+        for page in (mark.page + 1, mark.page - 1):
+            if 0 <= page < len(printed) and squash(title) in squash(printed[page]):
+                mark.page, mark.top, moved = page, PAGE_TOP, True
+                break
+    return moved
+
+
+def check_chapter_pages(printed: list[str], titles: list[str], pages: list[int], measured_total: int) -> None:
+    """The PDF (its pages' text) has as many pages as the measuring print, and each
+    chapter's and section's title is on the page the contents (and the bookmarks) give."""
+    if len(printed) != measured_total:
+        raise PdfError(f"the PDF has {len(printed)} pages, its measuring print {measured_total}")
     moved = [f"{title!r} (page {number})" for title, number in zip(titles, pages)
-             if squash(title) not in squash(reader.pages[number - 1].extract_text())]
+             if squash(title) not in squash(printed[number - 1])]
     if moved:
-        raise PdfError(f"chapters not on the pages the contents give: {moved}")
+        raise PdfError(f"chapters or sections not on the pages the contents give: {moved}")
 
 
 def finish_pdf(pdf: bytes, marks: list[Bookmark], title: str, author: str, language: str) -> bytes:

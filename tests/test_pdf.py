@@ -210,26 +210,75 @@ def test_make_pdf_writes_the_pdf_and_the_zip(offline):
     assert "[convbook] PDF (en):" in offline["log"], offline["log"][-2000:]
 
 
-def test_title_page_then_contents_with_page_numbers(pdf, pages_text):
+def contents_pages(pages_text) -> list[int]:
+    """The pages (from 1) of the table of contents: from page 2 up to the first chapter's."""
+    first = squash(md_title(PAGES[0]))
+    end = next(number for number, text in enumerate(pages_text[2:], start=3)
+               if squash(text).startswith(first))
+    return list(range(2, end))
+
+
+def site_sections(site, page: str) -> list[str]:
+    """A chapter's sections (its second-level headings, numbered) as the site shows them."""
+    html = (site / f"{page}.html").read_text(encoding="utf-8")
+    article = html[html.find('<article class="bd-article"'):]
+    return [plain(m) for m in re.findall(r"<h2>(.*?)</h2>", article, flags=re.S)]
+
+
+def test_title_page_then_contents_with_page_numbers(site, pdf, pages_text):
     title = md_title(PAGES[0])
     assert squash(title) in squash(pages_text[0]), f"page 1 is not the title page: {pages_text[0][:300]!r}"
-    # The page as laid out: each entry's title and page number on one line.
-    contents = run("pdftotext", "-layout", "-enc", "UTF-8", "-f", "2", "-l", "2", str(pdf), "-")
-    assert squash("Contents") in squash(contents), f"page 2 is not the contents: {contents[:300]!r}"
-    # Each chapter's line in the contents ends with the page its title is on.
+    pages = contents_pages(pages_text)
+    # The pages as laid out: each entry's title and page number on one line.
+    contents = run("pdftotext", "-layout", "-enc", "UTF-8", "-f", str(pages[0]), "-l", str(pages[-1]), str(pdf), "-")
+    assert squash("Contents") in squash(contents[:200]), f"page 2 is not the contents: {contents[:300]!r}"
+    # Each chapter's and section's line in the contents ends with the page its title is on.
     problems = []
     lines = [" ".join(line.split()) for line in contents.splitlines() if line.strip()]
-    for page in PAGES[1:]:
-        title = md_title(page)
-        line = next((line for line in lines if squash(title) in squash(line)), None)
+    entries = [(page, md_title(page)) for page in PAGES[1:]]
+    entries += [(page, section) for page in PAGES for section in site_sections(site, page)]
+    assert len(entries) > 60, f"only {len(entries)} chapters and sections"
+    for page, title in entries:
+        line = next((line for line in lines if squash(line).startswith(squash(title))
+                     or re.sub(r"^(\d+\.)+", "", squash(line)).startswith(squash(title))), None)
         number = re.search(r"(\d+)$", line or "")
         if not number:
             problems.append(f"{title!r}: no line with a page number in the contents ({line!r})")
             continue
         printed = pages_text[int(number[1]) - 1] if int(number[1]) <= len(pages_text) else ""
-        if squash(title) not in squash(printed[:400]):
-            problems.append(f"{title!r}: the contents say page {number[1]}, whose top reads {printed[:120]!r}")
+        if squash(title) not in squash(printed):
+            problems.append(f"{title!r}: the contents say page {number[1]}, which does not print it")
     fail_if(problems, "the table of contents is wrong:")
+
+
+def test_contents_have_dot_leaders(pdf, pages_text):
+    """Between each entry's title and its page number, a dotted line (drawn, so measured
+    on the page's pixels): many short dark runs along the entry's baseline."""
+    pages = contents_pages(pages_text)
+    boxes = run("pdftotext", "-bbox", "-f", str(pages[0]), "-l", str(pages[0]), str(pdf), "-")
+    words = [(float(m[1]), float(m[2]), float(m[3]), float(m[4]), unescape(m[5])) for m in re.finditer(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', boxes)]
+    # Above the page's foot (its footer has a number too).
+    numbers = [word for word in words if re.fullmatch(r"\d+", word[4]) and word[0] > 300 and word[3] < FOOT_PT]
+    assert len(numbers) > 20, f"only {len(numbers)} page numbers on the first contents page"
+    scale = 100 / 72
+    out = Path(str(pdf) + ".contents")
+    run("pdftoppm", "-r", "100", "-gray", "-f", str(pages[0]), "-l", str(pages[0]), "-png", str(pdf), str(out))
+    raster = np.asarray(Image.open(next(out.parent.glob(out.name + "*.png"))).convert("L"))
+    without = []
+    for x0, y0, x1, y1, text in numbers:
+        # The entry's title ends where the last word before the number on its line ends.
+        line = [word for word in words if abs(word[3] - y1) < 2 and word[2] < x0]
+        if not line:
+            continue
+        start = max(word[2] for word in line)
+        band = raster[int(y0 * scale):int(np.ceil(y1 * scale)), int(start * scale) + 4:int(x0 * scale) - 4]
+        columns = (band < 160).any(axis=0)
+        runs = int(np.count_nonzero(columns[1:] & ~columns[:-1]))
+        width = band.shape[1]
+        if width > 30 and runs < width / 12:
+            without.append(f"{' '.join(w[4] for w in line)[:50]!r} ... {text}: {runs} dots over {width} px")
+    fail_if(without, "contents entries without a dot leader:")
 
 
 def test_every_chapter_in_order_each_on_a_new_page(pages_text):
@@ -291,9 +340,89 @@ def test_internal_links_lead_somewhere(reader):
 
 
 def test_pages_are_numbered(pages_text):
+    """Every page after the title page ends with its number; the title page has none."""
+    assert not re.search(r"\d\s*$", pages_text[0].rstrip()), \
+        f"the title page has a number at its foot: {pages_text[0][-80:]!r}"
     unnumbered = [str(number) for number, text in enumerate(pages_text, start=1)
-                  if not re.search(rf"(?<!\d){number}\s*$", text.rstrip())]
+                  if number > 1 and not re.search(rf"(?<!\d){number}\s*$", text.rstrip())]
     fail_if(unnumbered[:20], f"{len(unnumbered)} page(s) without their number at the foot:")
+
+
+def chapter_ranges(reader) -> dict[str, range]:
+    """Each chapter's pages (from 1), from the PDF's top-level bookmarks (checked above
+    against the pages that print their headings)."""
+    starts = []
+    for item in reader.outline:
+        if not isinstance(item, list):
+            starts.append((str(item.title), reader.get_destination_page_number(item) + 1))
+    ranges = {}
+    for (title, start), (_, end) in zip(starts, starts[1:] + [("", len(reader.pages) + 1)]):
+        ranges[title] = range(start, max(end, start + 1))
+    return ranges
+
+
+#: Where a page's bottom margin starts, in points from its top (A4, 18 mm margin).
+FOOT_PT = (297 - 18) / 25.4 * 72
+
+
+@pytest.fixture(scope="session")
+def footers(pdf) -> list[str]:
+    """Each page's footer: the words printed in its bottom margin, left to right."""
+    found = []
+    for page in run("pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-").split("<page ")[1:]:
+        words = [(float(m[1]), unescape(m[3])) for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">(.*?)</word>', page)
+            if float(m[2]) > FOOT_PT]
+        found.append(" ".join(word for _, word in sorted(words)))
+    return found
+
+
+def test_footer_names_the_chapter(reader, footers):
+    """Each page of a chapter carries the chapter's title in its footer, then its number."""
+    ranges = chapter_ranges(reader)
+    problems = []
+    for page in PAGES:
+        title = md_title(page)
+        mark = next((mark for mark in ranges if squash(mark).endswith(squash(title))), None)
+        assert mark, f"no bookmark for {title!r}"
+        for number in ranges[mark]:
+            if squash(footers[number - 1]) != squash(mark) + str(number):
+                problems.append(f"page {number} ({title}): its footer reads {footers[number - 1]!r}")
+    fail_if(problems[:20], f"{len(problems)} page(s) whose footer does not name their chapter:")
+
+
+@pytest.fixture(scope="session")
+def page_fills(pdf) -> list[float]:
+    """Each page's share of the text area above its lowest inked row, at 30 dpi (the
+    margins as print.css sets them: 16 mm at the top, 18 mm at the foot)."""
+    out = Path(str(pdf) + ".fill")
+    out.mkdir(exist_ok=True)
+    run("pdftoppm", "-r", "30", "-gray", "-png", str(pdf), str(out / "page"))
+    fills = []
+    for path in sorted(out.glob("page-*.png")):
+        pixels = np.asarray(Image.open(path).convert("L"))
+        area = pixels[round(16 / 25.4 * 30):pixels.shape[0] - round(18 / 25.4 * 30)]
+        inked = np.nonzero((area < 230).any(axis=1))[0]
+        fills.append((inked.max() + 1) / area.shape[0] if len(inked) else 0.0)
+    assert len(fills) == len(list(out.glob("page-*.png"))) > 100
+    return fills
+
+
+def test_no_page_holds_only_its_footer(page_fills):
+    empty = [str(number) for number, fill in enumerate(page_fills, start=1) if fill == 0 and number > 1]
+    fail_if(empty, "pages that hold nothing but their footer:")
+
+
+def test_pages_are_at_least_half_filled(reader, page_fills, pdf_images, pages_text):
+    """No page is less than half filled, but a chapter's last, the contents' last, or one
+    followed by a figure that did not fit on it (long listings and solutions break across
+    pages)."""
+    last_pages = {max(pages) for pages in chapter_ranges(reader).values()}
+    last_pages.add(max(contents_pages(pages_text)))
+    figure_pages = {image["page"] for image in pdf_images}
+    low = [f"page {number}: {fill:.0%}" for number, fill in enumerate(page_fills, start=1)
+           if fill < 0.5 and number > 1 and number not in last_pages and number + 1 not in figure_pages]
+    fail_if(low, "pages less than half filled mid-chapter:")
 
 
 def test_every_exercise_and_solution_heading(site, pages_text):
@@ -304,6 +433,103 @@ def test_every_exercise_and_solution_heading(site, pages_text):
     text = "\n".join(pages_text)
     for toggle in ("Click to show", "Click to hide"):
         assert toggle not in text, f"the PDF prints the toggle text {toggle!r}"
+
+
+def visible_code_lines() -> list[tuple[str, str]]:
+    """Every line of every code cell a reader sees, in the chapters' sources: (page, line)."""
+    from run_chapter import read_chapter, visible_code_cells
+
+    return [(page, line) for page in PAGES
+            for cell in visible_code_cells(read_chapter(ROOT / f"{page}.md"))
+            for line in cell.source.splitlines()]
+
+
+def test_visible_code_lines_fit_the_paper():
+    lines = visible_code_lines()
+    assert len(lines) > 500, f"only {len(lines)} visible code lines"
+    long = [f"{page}: {len(line)} characters: {line}" for page, line in lines
+            if len(line) > convbook_print.CODE_COLUMNS]
+    fail_if(long, f"visible code lines over {convbook_print.CODE_COLUMNS} characters (they wrap on paper):")
+
+
+def test_a_full_code_line_prints_on_one_line(pdf):
+    """The longest code lines of the chapters (up to 88 characters) print each on one
+    line: the paper shows 88 monospace characters (print.css)."""
+    longest = sorted({line.strip() for _, line in visible_code_lines()}, key=len)[-5:]
+    assert len(longest[0]) >= 80, f"the longest code lines are short: {longest}"
+    lines = {squash(line) for line in run("pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-").splitlines()}
+    broken = [line for line in longest if squash(line) not in lines]
+    fail_if(broken, "code lines that do not print on one line of the PDF:")
+
+
+def test_wrapped_lines_hang_with_a_continuation_sign(pdf):
+    """A longer line (an output) wraps with a continuation sign on each wrapped part."""
+    text = run("pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-")
+    signs = [line for line in text.splitlines() if line.lstrip().startswith("\u21aa")]
+    assert signs, "no wrapped code line in the PDF carries the continuation sign \u21aa"
+    # Each sign starts a row printed right of the line it continues (a hanging indent).
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("\u21aa"):
+            above = lines[index - 1]
+            assert len(line) - len(line.lstrip()) > len(above) - len(above.lstrip()) - 1, \
+                f"a continuation does not hang: {above!r} / {line!r}"
+
+
+def font_runs(reader, number: int) -> list[tuple[str, str]]:
+    """The text runs of a page (from 1) with their fonts' names, in drawing order."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip() and font is not None:
+            runs.append((text, str(font.get("/BaseFont", ""))))
+
+    reader.pages[number - 1].extract_text(visitor_text=visit)
+    return runs
+
+
+def test_glued_numbers_print_as_text(reader, pages_text):
+    """A number glued into the prose prints in the prose's weight, not bold."""
+    phrase = re.compile(r"wastes\s*(\d+)\s*%")
+    number = next((i for i, text in enumerate(pages_text, start=1) if phrase.search(text)), None)
+    assert number, "no page prints 'wastes N %' (book/padding-stride.md)"
+    value = phrase.search(pages_text[number - 1])[1]
+    runs = font_runs(reader, number)
+    glued = [font for text, font in runs if text.strip() == value or re.search(rf"wastes\s*{value}\b", text)]
+    assert glued, f"page {number}: no text run holds {value!r}: {runs[:40]}"
+    bold = [font for font in glued if "Bold" in font]
+    assert not bold, f"page {number}: the glued number {value} prints in {bold}"
+
+
+def test_captions_print_legibly(site, reader, pdf, pages_text):
+    """A figure's caption prints in the body's regular weight, at WCAG AA contrast."""
+    caption = site_figures(site)[0]["caption"]
+    words = caption.split()[2:14]  # after "Fig. 1.1"
+    number = next(i for i, text in enumerate(pages_text, start=1) if squash(" ".join(words)) in squash(text))
+    fonts = {font for text, font in font_runs(reader, number) if text.strip() and text.strip() in caption}
+    light = [font for font in fonts if re.search(r"Light|Thin", font)]
+    assert fonts and not light, f"page {number}: the caption prints in {fonts}"
+    out = Path(str(pdf) + f".caption{number}")
+    run("pdftoppm", "-r", "100", "-f", str(number), "-l", str(number), "-png", str(pdf), str(out))
+    raster = np.asarray(Image.open(next(out.parent.glob(out.name + "*.png"))).convert("RGB"))
+    boxes = words_of(run("pdftotext", "-bbox", "-f", str(number), "-l", str(number), str(pdf), "-"), " ".join(words))
+    assert boxes, f"page {number}: the caption's words are not found"
+    ratio = statistics.median(word_contrasts(raster, boxes, 100 / 72))
+    assert ratio >= AA_CONTRAST, f"page {number}: the caption prints at contrast {ratio:.2f}:1"
+
+
+def test_solution_titles_link_without_a_leading_space(site):
+    """"Solution to Exercise 2.1": the link (underlined in print) starts at its first word."""
+    found, spaced = 0, []
+    for page in PAGES:
+        html = (site / f"{page}.html").read_text(encoding="utf-8")
+        for title in re.findall(r'<p class="admonition-title">(.*?)</p>', html, flags=re.S):
+            for link in re.findall(r"<a\b[^>]*>(.*?)</a>", title, flags=re.S):
+                found += 1
+                if link[:1].isspace():
+                    spaced.append(f"{page}: {plain(title)!r}")
+    assert found > 30, f"only {found} links in admonition titles"
+    fail_if(spaced, "admonition titles whose link starts with a space:")
 
 
 def test_math_is_typeset(pages_text):

@@ -24,8 +24,13 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``. What it does:
   page is written at the output's root (where its relative links point),
   links to its own anchors stay inside the page, each chapter's headings
   move up a level (a chapter is an ``h1``, so the PDF's bookmarks list the
-  chapters), and it opens with a title page and a table of contents whose
-  page numbers ``scripts/build_pdf.py`` fills in.
+  chapters), and it opens with a title page and a table of contents of the
+  chapters and their sections, whose page numbers ``scripts/build_pdf.py``
+  fills in. Each chapter is a named page whose footer shows its title; each
+  line of code is an element of its own, so that one too long for the paper
+  wraps with a hanging indent and a continuation sign (``print.css``).
+* **Solution titles** ("Solution to Exercise 2.1") link from their first
+  word, not from a space before it, which prints underlined.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import html
 import os
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 
 from docutils import nodes
@@ -222,6 +228,11 @@ def add_downloads(app, pagename, templatename, context, doctree) -> None:
                             "icon": "fas fa-file-zipper", "label": "download-site-zip-button"})
 
 
+#: An admonition title's link that starts with a space ("Solution to<a> Exercise
+#: 2.1</a>", from sphinx-exercise), which prints underlined: the space goes before it.
+_TITLE_LINK_SPACE = re.compile(r'(<p class="admonition-title">[^<]*?)(<a\b[^>]*>)\s+')
+
+
 def page_context(app, pagename, templatename, context, doctree) -> None:
     if app.builder.format != "html":
         return
@@ -230,6 +241,7 @@ def page_context(app, pagename, templatename, context, doctree) -> None:
     if not body:
         return
     body = print_widths(app, body)
+    body = _TITLE_LINK_SPACE.sub(r"\1 \2", body)
     if app.builder.name == "singlehtml" and pagename == app.config.root_doc:
         body = single_page(app, body)
     context["body"] = body
@@ -237,24 +249,49 @@ def page_context(app, pagename, templatename, context, doctree) -> None:
 
 # --- The single-page build ------------------------------------------------------------
 
-def _toc_parts(app) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The book's parts in reading order: (caption, [(docname, numbered title)])."""
+def _numbered(env, root: str, docname: str, anchor: str, title: str) -> str:
+    """A title with its section number ("3.1. Title"), as its heading prints it."""
+    # The single-page builder merges every page's numbers under the root
+    # document, as "<docname>/<anchor>".
+    number = (env.toc_secnumbers.get(docname, {}).get(anchor)
+              or env.toc_secnumbers.get(root, {}).get(f"{docname}/{anchor}"))
+    return ".".join(map(str, number)) + ". " + title if number else title
+
+
+def _sections(env, docname: str) -> list[tuple[str, str]]:
+    """A page's sections (its second-level headings): (anchor, title)."""
+    toc = env.tocs.get(docname)
+    found = []
+    if toc is None:
+        return found
+    for chapter in toc.findall(nodes.list_item):
+        for sublist in chapter.children:
+            if not isinstance(sublist, nodes.bullet_list):
+                continue
+            for item in sublist.children:
+                reference = next(item.findall(nodes.reference), None)
+                if reference is not None and reference.get("anchorname"):
+                    found.append((reference["anchorname"], reference.astext()))
+        break
+    return found
+
+
+def _toc_parts(app) -> list[tuple[str, list[tuple[str, str, list[tuple[str, str]]]]]]:
+    """The book's parts in reading order: (caption, [(docname, numbered title, sections)]),
+    each section (anchor, numbered title)."""
     env = app.env
+    root = app.config.root_doc
     parts = []
-    doctree = env.get_doctree(app.config.root_doc)
+    doctree = env.get_doctree(root)
     for toctree in doctree.findall(addnodes.toctree):
         chapters = []
         for _title, docname in toctree["entries"]:
             if docname not in env.titles:
                 continue
-            # The single-page builder merges every page's numbers under the
-            # root document, as "<docname>/<anchor>".
-            number = (env.toc_secnumbers.get(docname, {}).get("")
-                      or env.toc_secnumbers.get(app.config.root_doc, {}).get(f"{docname}/"))
-            title = env.titles[docname].astext()
-            if number:
-                title = ".".join(map(str, number)) + ". " + title
-            chapters.append((docname, title))
+            title = _numbered(env, root, docname, "", env.titles[docname].astext())
+            sections = [(anchor, _numbered(env, root, docname, anchor, text))
+                        for anchor, text in _sections(env, docname)]
+            chapters.append((docname, title, sections))
         parts.append((toctree.get("caption") or "", chapters))
     return parts
 
@@ -283,22 +320,169 @@ def title_and_contents(app) -> str:
         lines.append(f'<p class="convbook-online">{esc(say["online"])} <a href="{esc(site)}">{esc(site)}</a></p>')
     lines += ["</div>", '<nav class="convbook-contents onlyprint" aria-labelledby="convbook-contents">',
               f'<h1 id="convbook-contents">{esc(say["contents"])}</h1>']
-    intro = f'<li><a href="#{esc(root)}"><span class="convbook-toc-title">{esc(title)}</span>' \
-            '<span class="convbook-toc-page"></span></a></li>'
-    lines.append(f'<ul class="convbook-toc-part-list">{intro}</ul>')
+
+    def entry(level: int, target: str, text: str) -> str:
+        return (f'<li class="convbook-toc-{level}"><a href="#{esc(target)}">'
+                f'<span class="convbook-toc-title">{esc(text)}</span>'
+                '<span class="convbook-toc-leader" aria-hidden="true"></span>'
+                '<span class="convbook-toc-page"></span></a></li>')
+
+    lines.append('<ul class="convbook-toc-part-list">')
+    lines.append(entry(1, root, title))
+    lines += [entry(2, _section_target(root, anchor), text) for anchor, text in _sections(app.env, root)]
+    lines.append("</ul>")
     for caption, chapters in _toc_parts(app):
         if caption:
             lines.append(f'<p class="convbook-toc-part">{esc(caption)}</p>')
         lines.append('<ul class="convbook-toc-part-list">')
-        for docname, chapter in chapters:
-            lines.append(f'<li><a href="#document-{esc(docname)}"><span class="convbook-toc-title">'
-                         f'{esc(chapter)}</span><span class="convbook-toc-page"></span></a></li>')
+        for docname, chapter, sections in chapters:
+            lines.append(entry(1, f"document-{docname}", chapter))
+            lines += [entry(2, _section_target(docname, anchor), text) for anchor, text in sections]
         lines.append("</ul>")
     lines.append("</nav>")
     return "\n".join(lines)
 
 
+def _section_target(docname: str, anchor: str) -> str:
+    """The id the single page gives a chapter's section (ids repeat from page to page:
+    every chapter has its "exercises")."""
+    return "convbook-section-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{docname}-{anchor.lstrip('#')}")
+
+
+def _chapter_starts(body: str, docnames: list[str]) -> list[tuple[str, int]]:
+    """Where each chapter of the single page starts: (docname, offset in the body)."""
+    starts = []
+    for docname in docnames:
+        found = body.find(f'<span id="document-{html.escape(docname)}"></span>')
+        if found >= 0:
+            starts.append((docname, found))
+    return sorted(starts, key=lambda start: start[1])
+
+
+def section_targets(app, body: str) -> str:
+    """Give each chapter's sections the ids the table of contents links to."""
+    root = app.config.root_doc
+    chapters = [docname for _, entries in _toc_parts(app) for docname, _, _ in entries]
+    starts = [(root, 0)] + _chapter_starts(body, chapters)
+    pieces, previous = [], 0
+    bounds = [offset for _, offset in starts[1:]] + [len(body)]
+    for (docname, start), end in zip(starts, bounds):
+        segment = body[start:end]
+        for anchor, _ in _sections(app.env, docname):
+            marker = re.search(rf'<section\b[^>]*\bid="{re.escape(html.escape(anchor.lstrip("#")))}"[^>]*>',
+                               segment)
+            if marker:
+                at = marker.end()
+                segment = (segment[:at] + f'<span id="{_section_target(docname, anchor)}"></span>'
+                           + segment[at:])
+        pieces.append(body[previous:start] + segment)
+        previous = end
+    return "".join(pieces) + body[previous:]
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _css_id(docname: str) -> str:
+    return html.escape(docname).replace('"', "").replace("\\", "")
+
+
+def page_styles(app, book_title: str) -> str:
+    """The pages' footers: each chapter's title on its pages (a named page each), the
+    book's title on the contents, nothing on the title page; the page number at the right."""
+    rules = [
+        f"@page {{ @bottom-left {{ content: {_css_string(book_title)}; font: 8pt sans-serif; color: #333; }} }}",
+        # The title page is the first.
+        "@page :first { @bottom-left { content: none; } @bottom-right { content: none; } }",
+    ]
+    root = app.config.root_doc
+    chapters = [(root, book_title)] + [(docname, title) for _, entries in _toc_parts(app)
+                                       for docname, title, _ in entries]
+    for index, (docname, title) in enumerate(chapters):
+        name = f"convbook-chapter-{index}"
+        rules.append(f"@page {name} {{ @bottom-left {{ content: {_css_string(title)}; font: 8pt sans-serif; "
+                     "color: #333; } }")
+        rules.append(f'section[data-convbook-chapter="{_css_id(docname)}"] {{ page: {name}; }}')
+    return '<style media="print">\n' + "\n".join(rules) + "\n</style>"
+
+
+#: A <pre>'s content, and its tags and text.
+_PRE = re.compile(r"(<pre\b[^>]*>)(.*?)(</pre>)", re.S)
+_TAG_OR_TEXT = re.compile(r"(<[^>]+>)|([^<]+)")
+_TAG = re.compile(r"<[^>]+>")
+#: Characters of code that fit one line on paper (book/_static/print.css).
+CODE_COLUMNS = 88
+
+
+def _width(text: str) -> int:
+    """The columns a line of code takes (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in html.unescape(text))
+
+
+def code_lines(body: str) -> str:
+    """Each line of every <pre> in a block of its own (``.convbook-line``), so that a
+    line too long for the paper wraps with a hanging indent and a continuation sign
+    (``.convbook-wraps``, print.css)."""
+
+    def split(match):
+        inner = match.group(2)
+        lines, current, text_width, open_tags = [], [], [0], []
+
+        def finish():
+            # The tags still open close at the line's end and reopen on the next.
+            current.extend("</span>" for _ in open_tags)
+            lines.append(("".join(current), text_width[0]))
+
+        for tag, text in _TAG_OR_TEXT.findall(inner):
+            if tag:
+                current.append(tag)
+                if tag.startswith("</"):
+                    if open_tags:
+                        open_tags.pop()
+                elif not tag.endswith("/>"):
+                    open_tags.append(tag)
+                continue
+            parts = text.split("\n")
+            for index, part in enumerate(parts):
+                if index:
+                    finish()
+                    current, text_width = list(open_tags), [0]
+                current.append(part)
+                text_width[0] += _width(part)
+        if any(part and not part.startswith("<") for part in current):
+            finish()
+        # else: the <pre> ends with a line break; the tags left to close close
+        # only what the empty last line reopened.
+        out = []
+        for index, (line, width) in enumerate(lines):
+            wraps = " convbook-wraps" if width > CODE_COLUMNS else ""
+            newline = "\n" if index < len(lines) - 1 else ""
+            # A wrapped part hangs under the line's own indentation, and further.
+            text = _TAG.sub("", line)
+            indent = min(len(text) - len(text.lstrip(" ")), CODE_COLUMNS // 2) if wraps else 0
+            style = f' style="--convbook-indent: {indent}"' if indent else ""
+            out.append(f'<span class="convbook-line{wraps}"{style}>{line}{newline}</span>')
+        return match.group(1) + "".join(out) + match.group(3)
+
+    return _PRE.sub(split, body)
+
+
 _HEADING = re.compile(r"<(/?)h([2-6])\b")
+
+
+#: A chapter's anchor, then its section (the root document's, or one of the
+#: single page's "document-<docname>").
+_CHAPTER_START = re.compile(r'<span id="(?P<id>[^"]+)"></span>\s*<section\b(?P<attributes>[^>]*)>')
+
+
+def _chapter_section(match) -> str:
+    """The chapter's section, marked, with its anchor inside it: nothing of a chapter
+    sits between two chapters (each a named page, print.css), where it would take a
+    page of its own."""
+    docname = html.unescape(match["id"]).removeprefix("document-")
+    return (f'<section data-convbook-chapter="{_css_id(docname)}"{match["attributes"]}>'
+            f'<span id="{match["id"]}"></span>')
 
 
 def single_page(app, body: str) -> str:
@@ -311,7 +495,11 @@ def single_page(app, body: str) -> str:
     if start >= 0:
         body = body[:start] + _HEADING.sub(lambda m: f"<{m[1]}h{int(m[2]) - 1}", body[start:])
     root_anchor = f'<span id="{html.escape(app.config.root_doc)}"></span>'
-    return title_and_contents(app) + "\n" + root_anchor + body
+    body = _CHAPTER_START.sub(_chapter_section, root_anchor + body)
+    body = code_lines(section_targets(app, body))
+    root = app.config.root_doc
+    book_title = app.env.titles[root].astext() if root in app.env.titles else app.config.project
+    return page_styles(app, book_title) + "\n" + title_and_contents(app) + "\n" + body
 
 
 def move_single_page(app, exception) -> None:
