@@ -565,6 +565,13 @@ VARIABLE_OUTPUTS = {
 }
 
 
+def test_each_variable_output_names_one_cell(site):
+    # An entry that names no cell (or several) would excuse nothing (or too much).
+    for (page, line), why in VARIABLE_OUTPUTS.items():
+        matches = [cell for cell in code_cells(read(notebook_path(site, page))) if line in cell.source]
+        assert len(matches) == 1, f"{page}: {line!r} ({why}) names {len(matches)} cells, not one"
+
+
 def differs_from_the_book(page: str, ran, book) -> str | None:
     """The first code cell (not the install cell) whose text outputs differ from the built page's."""
     for cell, expected in zip(code_cells(ran), code_cells(book), strict=True):
