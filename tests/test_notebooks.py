@@ -4,9 +4,11 @@ The build writes ``notebooks/<chapter>.ipynb`` (book/_ext/convbook_notebooks.py)
 and points Colab and Binder at them on the ``notebooks`` branch
 (book/_ext/convbook_repository.py). These tests read the notebooks of the
 test run's strict build, run every one of them in a fresh virtual
-environment that lacks ``convbook`` (its first cell must install it), and
-rebuild the book from the execution cache as a fork would, with another
-``repository.url``.
+environment that lacks ``convbook`` (its first cell must install it), with
+two threads where the build used one, and compare every text it shows with
+the page's (issue 21: what a page prints does not depend on the thread
+count), and rebuild the book from the execution cache as a fork would, with
+another ``repository.url``.
 
 The Korean edition has Korean notebooks (``ko/notebooks/``, ``ko/<chapter>.ipynb``
 on the branch): the same cells, code and outputs as the English ones, with
