@@ -230,3 +230,23 @@ def test_the_chapter_rules_catch_a_planted_chapter():
     assert not links_to_the_glossary(NEW_CHAPTER)
     one = NEW_CHAPTER + "\n```{exercise}\n:label: sharpen-sum\n\nWhy one?\n```\n\n```{solution} sharpen-sum\n\nBrightness.\n```\n"
     assert exercise_problems(one) == ["1 exercises, expected at least 3", "solution of sharpen-sum is not collapsed"]
+
+
+def test_a_duplicate_exercise_label_is_reported_in_its_own_file(monkeypatch):
+    """Issue 25: the warning's location is (page, line), which Sphinx turns into
+    ``book/sharpen.md:12``, not sphinx-exercise's suffix-less path (``book/sharpen.rst``)."""
+    import convbook_site
+    from sphinx_exercise.directive import ExerciseDirective, SolutionDirective
+
+    warnings = []
+    monkeypatch.setattr(convbook_site, "LOGGER", types.SimpleNamespace(
+        warning=lambda message, location=None, **kwargs: warnings.append((message, location))))
+    env = types.SimpleNamespace(docname="book/sharpen", doc2path=lambda name: f"/src/{name}.md",
+                                sphinx_exercise_registry={"sharpen-sum": {"docname": "book/blur"}})
+    for original in (ExerciseDirective, SolutionDirective):
+        directive = convbook_site._exercise_directive_naming_its_file(original)
+        assert issubclass(directive, original)
+        here = types.SimpleNamespace(env=env, lineno=12)
+        assert directive.duplicate_labels(here, "sharpen-sum") is True
+        assert not directive.duplicate_labels(here, "sharpen-other")
+    assert warnings == [("duplicate label: sharpen-sum; other instance in /src/book/blur.md", ("book/sharpen", 12))] * 2

@@ -75,6 +75,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from docutils import nodes
+from sphinx.util import logging as sphinx_logging
+
+LOGGER = sphinx_logging.getLogger(__name__)
 
 #: Longest description kept (search engines show about 155 characters).
 DESCRIPTION_LENGTH = 155
@@ -532,7 +535,33 @@ def subset_icon_fonts(app, exception):
             shutil.copyfile(cached, font)
 
 
+def _exercise_directive_naming_its_file(directive: type) -> type:
+    """``directive`` whose duplicate-label warning names the page's own file and line (issue 25).
+
+    sphinx-exercise passes the page's path without its suffix as the
+    warning's location, which Sphinx then reports as ``book/sharpen.rst``
+    for ``book/sharpen.md``; ``(docname, line)`` lets Sphinx name the real
+    file.
+    """
+
+    def duplicate_labels(self, label):
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        if not label or label not in registry:
+            return False
+        other = self.env.doc2path(registry[label]["docname"])
+        LOGGER.warning(f"duplicate label: {label}; other instance in {other}",
+                       location=(self.env.docname, self.lineno), color="red")
+        return True
+
+    return type(directive.__name__, (directive,), {"duplicate_labels": duplicate_labels})
+
+
 def setup(app):
+    from sphinx_exercise.directive import ExerciseDirective, SolutionDirective
+
+    app.setup_extension("sphinx_exercise")
+    app.add_directive("exercise", _exercise_directive_naming_its_file(ExerciseDirective), override=True)
+    app.add_directive("solution", _exercise_directive_naming_its_file(SolutionDirective), override=True)
     app.connect("html-page-context", page_context, priority=990)
     app.connect("doctree-resolved", drop_thebe_nodes, priority=990)
     app.connect("doctree-resolved", unique_exercise_ids, priority=990)
