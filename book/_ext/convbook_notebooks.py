@@ -15,6 +15,8 @@ notebook:
   in ``_config.yml`` when it is not importable (Colab has the rest), showing
   pip's progress and, when pip fails, one sentence that says what to do;
   and holds no hidden cell: the book's hidden cells only glue and assert;
+* sets its deep dives apart as the page does (``convbook_deeper.py``): a
+  rule above each "Going deeper" heading;
 * keeps the answers out of sight: every solution, its code cells included,
   moves to a "Solutions" section at the end of the notebook, and each
   exercise and its solution link to each other (HTML anchors). A teacher
