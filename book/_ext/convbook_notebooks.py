@@ -15,6 +15,8 @@ notebook:
   in ``_config.yml`` when it is not importable (Colab has the rest), showing
   pip's progress and, when pip fails, one sentence that says what to do;
   and holds no hidden cell: the book's hidden cells only glue and assert;
+* sets its deep dives apart as the page does (``convbook_deeper.py``): a
+  rule above each "Going deeper" heading;
 * keeps the answers out of sight: every solution, its code cells included,
   moves to a "Solutions" section at the end of the notebook, and each
   exercise and its solution link to each other (HTML anchors). A teacher
@@ -46,6 +48,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 import nbformat
+from convbook_deeper import PREFIX as DEEPER_PREFIX
 from convbook_translation import SOURCE_LANGUAGE
 from sphinx.util import logging
 
@@ -59,6 +62,7 @@ INSTALL_OVERRIDE = "CONVBOOK_PIP_SOURCE"
 _SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 _ROLE = re.compile(r"\{(?P<name>[\w:.-]+)\}`(?P<content>[^`]*?)`")
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}(?P<arg>.*)$")
+_HEADING = re.compile(r"^(#{1,6}) +(.*)$", re.M)
 _TARGET = re.compile(r"^\s*\([\w:.-]+\)=\s*$")
 _COMMENT = re.compile(r"^\s*%( |$)")
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
@@ -343,6 +347,20 @@ def translate_blocks(source: str, ctx: NotebookContext) -> str:
     return "".join(pieces)
 
 
+def _rule_above_deep_dives(english: str, source: str) -> str:
+    """``source`` (``english``, maybe translated) with a rule above each "Going deeper" heading.
+
+    The notebook's counterpart of the page's boxed deep dive
+    (``convbook_deeper.py``): the headings are told by their English title,
+    and paired with the translated ones in order.
+    """
+    deeper = [title.startswith(DEEPER_PREFIX) for _, title in _HEADING.findall(english)]
+    if not any(deeper):
+        return source
+    marks = iter(deeper)
+    return _HEADING.sub(lambda m: f"---\n\n{m[0]}" if next(marks, False) else m[0], source)
+
+
 def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) -> str:
     """MyST Markdown of one cell -> plain (Jupyter) Markdown, translated in a translated build."""
     lines = text.splitlines()
@@ -351,7 +369,7 @@ def convert_markdown(text: str, ctx: NotebookContext, counters: dict[str, int]) 
 
     def flush() -> None:
         if plain:
-            source = translate_blocks("\n".join(plain), ctx)
+            source = _rule_above_deep_dives("\n".join(plain), translate_blocks("\n".join(plain), ctx))
             source = _ROLE.sub(lambda m: ctx.role(m["name"], m["content"]), source)
             out.append(_SUBSTITUTION.sub(lambda m: ctx.substitution(m[0], m["name"]), source).strip("\n"))
             plain.clear()
