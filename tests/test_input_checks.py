@@ -64,6 +64,10 @@ CASES = [
     Case("plot_feature_maps", dict(maps=np.stack([IMAGE, -IMAGE]), limits=np.array([[-1.0, 1.0], [0.0, 2.0]])),
          ("maps", "limits")),
     Case("plot_patch_product", dict(patch=IMAGE[:3, :3], kernel=KERNEL), ("patch", "kernel")),
+    Case("descent_path", dict(gradient=lambda w: 2 * w, start=np.array([1.0, -1.0]), learning_rate=0.1,
+                              steps=3), ("start",)),
+    Case("plot_descent", dict(loss=lambda w: w ** 2, derivative=lambda w: 2 * w, path=np.array([1.0, 0.5]),
+                              tangent_at=0.5, limits=(-1.0, 1.5)), ("path",)),
     Case("correlate2d_loop", dict(image=IMAGE, kernel=KERNEL), ("image", "kernel")),
     Case("convolve2d_loop", dict(image=IMAGE, kernel=KERNEL), ("image", "kernel")),
     Case("correlate2d_fast", dict(image=IMAGE, filters=KERNEL), ("image", "filters")),
@@ -185,7 +189,7 @@ TAKES_NO_ARRAY = {
 #: float32 (it would become infinity in the cast).
 BAD_VALUES = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "1e39": 1e39}
 #: Functions that compute in float64, where 1e39 is a finite number like any other.
-COMPUTES_IN_FLOAT64 = {"plot_loss_curve"}
+COMPUTES_IN_FLOAT64 = {"plot_loss_curve", "descent_path", "plot_descent"}
 
 
 def public_object(name: str):

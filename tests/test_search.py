@@ -79,6 +79,14 @@ def code_text(site: Path, prefix: str, page: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", "", " ".join(blocks))).split())
 
 
+def inline_code_text(site: Path, prefix: str, page: str) -> str:
+    """The code a page's prose quotes (``<code>`` outside ``<pre>``), as one line: prose, not code."""
+    text = (site / prefix / f"{page}.html").read_text(encoding="utf-8")
+    text = re.sub(r"<pre\b[^>]*>.*?</pre>", " ", text, flags=re.S)
+    quoted = re.findall(r"<code\b[^>]*>(.*?)</code>", text, re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", " ".join(quoted))).split())
+
+
 def page_of(href: str) -> str:
     return urlsplit(href).path.removesuffix(".html")
 
@@ -118,9 +126,11 @@ def snippet_problems(site: Path, prefix: str, query: str, results: list[dict]) -
         if prefix == "ko/" and not HANGUL.search(snippet):
             problems.append(f"{where}: a Korean result's snippet has no Korean: {snippet!r}")
         code = code_text(site, prefix, page_of(result["href"]))
+        # A layer's repr quoted in a sentence is prose, though an output prints it too.
+        quoted = inline_code_text(site, prefix, page_of(result["href"]))
         words = snippet.strip("…").strip()
         shown = [words[i:i + CODE_WINDOW] for i in range(0, max(len(words) - CODE_WINDOW, 0) + 1, 10)
-                 if words[i:i + CODE_WINDOW] in code]
+                 if words[i:i + CODE_WINDOW] in code and words[i:i + CODE_WINDOW] not in quoted]
         if shown:
             problems.append(f"{where}: the snippet shows the page's code {shown[0]!r}")
     return problems
