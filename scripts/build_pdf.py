@@ -201,12 +201,18 @@ _DOUBLED_NUMBER = re.compile(r"^((?:\d+\.)+ )\1(.*)$")
 
 def undouble(title: str) -> str:
     """A bookmark's title as its heading reads: Chromium's outline sometimes holds a
-    heading's text, or its number, twice ("1.5. 1.5. ExercisesExercises", "4.4. 4.4. 연습문제")."""
+    heading's text, or its number, twice ("1.5. 1.5. ExercisesExercises", "4.4. 4.4. 연습문제"),
+    or, around inline code, each word twice."""
     match = _DOUBLED_NUMBER.match(title)
     number, rest = (match[1], match[2]) if match else ("", title)
     half = len(rest) // 2
     if rest and len(rest) % 2 == 0 and rest[:half] == rest[half:]:
         rest = rest[:half]
+    # A heading with inline code: each plain-text word twice in a row
+    # ("What What torch.autograd computes computes").
+    words = rest.split(" ")
+    if len(words) > 1 and any(a == b for a, b in zip(words, words[1:])):
+        rest = " ".join(word for i, word in enumerate(words) if i == 0 or word != words[i - 1])
     return number + rest
 
 

@@ -804,3 +804,13 @@ def test_the_pdf_names_the_book_one_way(reader):
     assert NAMES["en"] in first, f"the title page: {first[:200]!r}"
     for number, page in enumerate(reader.pages, start=1):
         assert not SHORT_ENGLISH.search(" ".join(page.extract_text().split())), f"page {number}: the short name"
+
+
+def test_bookmark_titles_are_undoubled():
+    """Chromium's outline sometimes doubles a heading's number, its text, or around inline
+    code each word: the contents must still find each heading's bookmark."""
+    assert build_pdf.undouble("1.5. 1.5. ExercisesExercises") == "1.5. Exercises"
+    assert build_pdf.undouble("4.4. 4.4. 연습문제") == "4.4. 연습문제"
+    assert build_pdf.undouble("11.6. What What torch.autograd computes computes") == \
+        "11.6. What torch.autograd computes"
+    assert build_pdf.undouble("2.3. How big is the output?") == "2.3. How big is the output?"
