@@ -33,7 +33,9 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: The page chrome the snippets used to carry (issue 18): the download menu's
 #: "(.zip)" / "(.pdf)", the "Contents" sidebar's title in both languages (as a
 #: word of its own: 내용을 is Korean prose), the search box.
-CHROME = re.compile(r"\.zip\)|\.pdf\)|\bContents\b|(?<![\uac00-\ud7a3])내용(?![\uac00-\ud7a3])|Ctrl\+K")
+#: The page's chrome. "내용" alone is the contents' label; in prose it takes a
+#: particle or a gloss ("내용이", "내용(여기서는 0)").
+CHROME = re.compile(r"\.zip\)|\.pdf\)|\bContents\b|(?<![\uac00-\ud7a3])내용(?![\uac00-\ud7a3(])|Ctrl\+K")
 #: A snippet holding this many characters of its page's code shows code.
 CODE_WINDOW = 40
 
