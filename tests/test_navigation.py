@@ -269,15 +269,20 @@ def check_arrives_at_section(tab, href: str, where: str) -> None:
         f"{where}: after tapping {href} its heading is at {top:.0f} px, not just under the header ({header:.0f} px)")
 
 
+def open_drawer_after_closing_it_twice(tab, toggle: str, dialog: str, how: str, where: str, what: str) -> None:
+    """:func:`check_drawer`, then open the drawer for what the reader came for."""
+    check_drawer(tab, toggle, dialog, how, where, what)
+    press(tab, toggle, how)
+    wait_open(tab, dialog, where, what)
+
+
 def check_on_this_page(tab, screen: str, where: str) -> None:
     how = PRESS[screen]
     width = SCREENS[screen]["viewport"]["width"]
     toggle = ".bd-header-article .secondary-toggle"
     dialog = "#pst-secondary-sidebar-modal"
     if width < TOC_DRAWER_BELOW:
-        check_drawer(tab, toggle, dialog, how, where, '"On this page"')
-        press(tab, toggle, how)
-        wait_open(tab, dialog, where, '"On this page"')
+        open_drawer_after_closing_it_twice(tab, toggle, dialog, how, where, '"On this page"')
         links = tab.locator(f"{dialog} a[href^='#']")
     else:
         links = tab.locator("#pst-secondary-sidebar a[href^='#']")
@@ -318,9 +323,7 @@ def check_chapter_list(tab, screen: str, where: str) -> None:
     dialog = "#pst-primary-sidebar-modal"
     sidebar = "#pst-primary-sidebar"
     if width < DRAWERS_BELOW:
-        check_drawer(tab, toggle, dialog, how, where, "chapter list")
-        press(tab, toggle, how)
-        wait_open(tab, dialog, where, "chapter list")
+        open_drawer_after_closing_it_twice(tab, toggle, dialog, how, where, "chapter list")
         link = tab.locator(f"{dialog} nav a[href$='{DESTINATION}']")
     else:
         shown = f"() => document.querySelector({sidebar!r}).checkVisibility({{visibilityProperty: true}})"

@@ -286,20 +286,30 @@ def search_data(app) -> dict:
     return {"pages": pages, "titles": titles, "languages": other_languages(app)}
 
 
+def write_global_script(app, name: str, variable: str, value) -> tuple[Path, int]:
+    """Write ``window.<variable> = <value as JSON>;`` to the site's ``_static/<name>``
+    (only when it changed, so its checksum holds); return the file and its size in bytes.
+
+    How the search page gets its build-time data: a script, which also loads from
+    ``file://`` (the offline zip), where a fetch of a JSON file would be refused.
+    """
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    encoded = f"window.{variable} = {data};\n".encode("utf-8")
+    target = Path(app.outdir) / "_static" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.is_file() or target.read_bytes() != encoded:
+        target.write_bytes(encoded)
+    return target, len(encoded)
+
+
 def write_search_data(app, pagename, templatename, context, doctree) -> None:
     """On the search page: write the data, and load it and the script after searchtools.js."""
     if pagename != "search" or app.builder.format != "html" or not hasattr(app.builder, "out_suffix"):
         return
     start = time.perf_counter()
     found = search_data(app)
-    data = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
-    script = f"window.CONVBOOK_SEARCH = {data};\n"
-    target = Path(app.outdir) / "_static" / DATA_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    encoded = script.encode("utf-8")
-    if not target.is_file() or target.read_bytes() != encoded:
-        target.write_bytes(encoded)
-    print(f"[convbook] search snippets: {len(found['pages'])} pages, {len(encoded) / 1e3:.0f} kB, "
+    target, size = write_global_script(app, DATA_NAME, "CONVBOOK_SEARCH", found)
+    print(f"[convbook] search snippets: {len(found['pages'])} pages, {size / 1e3:.0f} kB, "
           f"in {time.perf_counter() - start:.1f} s -> {target}", flush=True)
     # Sphinx gives both their checksum (?v=...) from the files written. Deferred: they run once the page is parsed, after searchtools.js and
     # the index (loaded undeferred by the theme's search.html), and before

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection
-from pathlib import Path
 
 import snowballstemmer
 from docutils import nodes
@@ -246,13 +245,10 @@ def write_vocabulary(app, pagename, templatename, context, doctree) -> None:
     if pagename != "search" or not _is_korean(app) or app.builder.format != "html" \
             or not hasattr(app.builder, "out_suffix"):
         return
+    from convbook_search import write_global_script
+
     words = sorted(getattr(app.env, "convbook_korean_vocabulary", SearchKorean.vocabulary))
-    script = f"window.{VOCABULARY_GLOBAL} = {json.dumps(words, ensure_ascii=False, separators=(',', ':'))};\n"
-    target = Path(app.outdir) / "_static" / VOCABULARY_NAME
-    target.parent.mkdir(parents=True, exist_ok=True)
-    encoded = script.encode("utf-8")
-    if not target.is_file() or target.read_bytes() != encoded:
-        target.write_bytes(encoded)
+    write_global_script(app, VOCABULARY_NAME, VOCABULARY_GLOBAL, words)
     # Deferred: it runs before the search starts (on DOMContentLoaded).
     app.add_js_file(VOCABULARY_NAME, loading_method="defer")
 
