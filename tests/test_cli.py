@@ -410,6 +410,47 @@ def test_the_feature_maps_png_shows_both_signs(tmp_path):
     assert not strongly_blue[:, :half].any() and not strongly_red[:, half:colour_bar].any()
 
 
+def test_each_colour_bar_tick_sits_beside_its_own_colour(tmp_path, monkeypatch):
+    # The colour bar as the reader sees it: the drawn pixel in the middle of
+    # the bar at each tick's height has the colour that the map's colour map
+    # gives that tick's value (an upside-down bar, or ticks at the wrong
+    # heights, would put the colour of -v beside the label v).
+    drawn = Drawn(monkeypatch)
+    assert main([str(sample_image_path()), "--out", str(tmp_path / "out")]) == 0
+    before = drawn.feature_maps[0]
+    *panels, colour_bar = before.axes
+    (image,) = panels[0].images
+    with matplotlib.rc_context(convbook.plotting.BOOK_STYLE):
+        before.canvas.draw()
+    rgba = np.asarray(before.canvas.buffer_rgba())[..., :3].astype(int)
+    height = rgba.shape[0]
+    box = colour_bar.get_window_extent()
+    ticks = [v for v in colour_bar.get_yticks()
+             if colour_bar.get_ylim()[0] <= v <= colour_bar.get_ylim()[1]]
+    assert len(ticks) >= 3 and min(ticks) < 0 < max(ticks)
+    for value in ticks:
+        _, y = colour_bar.transData.transform((0, value))
+        row = int(round(height - y))
+        row = min(max(row, int(height - box.y1) + 2), int(height - box.y0) - 3)
+        pixel = rgba[row, int(round((box.x0 + box.x1) / 2))]
+        expected = np.array(image.cmap(image.norm(value))[:3]) * 255
+        assert np.abs(pixel - expected).max() < 40, (value, pixel, expected)
+
+
+def test_a_photo_too_large_for_memory_exits_2(tmp_path, capsys, monkeypatch):
+    # The maps of a huge photo need more memory than there is: one line, exit 2.
+    import convbook.cli
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(convbook.cli, "_write_pictures_of", out_of_memory)
+    photo = sample_image_path()
+    status, out, err = run_main(capsys, photo, "--out", tmp_path / "out")
+    assert_one_line(status, out, err, f"{photo} (427x640 pixels) is too large for the memory",
+                    "give a smaller photo")
+
+
 # --- Every failure gets one line and exit status 2 ---------------------------
 
 
