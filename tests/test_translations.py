@@ -50,6 +50,8 @@ pytestmark = pytest.mark.book
 
 PAGES = toc_pages()
 LANGUAGE = "ko"
+# Each language named in its own language, as a reader looks for it in a switcher.
+OWN_NAMES = {"en": "English", "ko": "한국어"}
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LATIN = re.compile(r"[A-Za-z]")
 #: Least share of Hangul among the letters of a Korean page's prose.
@@ -257,6 +259,11 @@ def test_switcher_links_each_page_to_itself_in_the_other_language(site, pages, p
         target = (here.parent / urlsplit(link["href"]).path).resolve()
         expected = (site / (LANGUAGE if other == LANGUAGE else ".") / f"{page}.html").resolve()
         assert target == expected, f"{here.relative_to(site)}: the switcher points at {target}, not {expected}"
+        # Its words name the other language, in that language (never the
+        # page's own language): written out here, not read from the extension.
+        words = re.findall(r'<a class="[^"]*convbook-language[^"]*"[^>]*>([^<]*)</a>',
+                           here.read_text(encoding="utf-8"))
+        assert words == [OWN_NAMES[other]], f"{here.relative_to(site)}: the switcher says {words}"
         alternates = pages[language, page].alternates
         assert set(alternates) == {"en", LANGUAGE}, alternates
         assert alternates[LANGUAGE].endswith(f"/{LANGUAGE}/{page}.html") and alternates["en"].endswith(f"/{page}.html")
