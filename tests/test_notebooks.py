@@ -147,13 +147,19 @@ def test_notebook_has_the_books_outputs(site, page):
     from run_chapter import read_chapter, visible_code_cells
 
     source_cells = visible_code_cells(read_chapter(ROOT / f"{page}.md"))
-    by_source = {cell.source: cell for cell in code_cells(read(notebook_path(site, page)))}
+    notebook_cells = read(notebook_path(site, page)).cells
+    by_source = {cell.source: cell for cell in notebook_cells if cell.cell_type == "code"}
     for cell in source_cells:
         assert cell.source in by_source, f"{page}: a visible cell is missing from the notebook:\n{cell.source[:200]}"
         outputs = by_source[cell.source].outputs
         figure = (cell.metadata.get("mystnb") or {}).get("figure")
         if figure:
             assert any("image/png" in o.get("data", {}) for o in outputs), f"{page}: figure {figure.get('name')} has no image"
+            # Its numbered caption follows it, starting as the source's caption starts.
+            after = notebook_cells[notebook_cells.index(by_source[cell.source]) + 1]
+            opening = re.split(r"[{`$*\[]", str(figure["caption"]))[0].strip()[:40]
+            assert after.cell_type == "markdown" and re.match(r"\*Fig\. \d+\.\d+: ", after.source) \
+                and opening in after.source, f"{page}: figure {figure.get('name')} lacks its caption:\n{after.source[:200]}"
         if re.search(r"^\s*print\(", cell.source, flags=re.M):
             assert outputs, f"{page}: a cell that prints has no output:\n{cell.source[:200]}"
 
