@@ -444,6 +444,21 @@ def visible_code_lines() -> list[tuple[str, str]]:
             for line in cell.source.splitlines()]
 
 
+def test_every_visible_code_line_prints(pages_text):
+    # What the reader runs is on paper, in the chapters' order: every
+    # non-blank line of every visible code cell of the sources (a print
+    # stylesheet that hid code, or a cell the single-page build dropped,
+    # would lose lines the site comparison never sees).
+    # pdftotext lays a line's parts that are aligned by runs of spaces (end-of-
+    # line comments, padded strings) out as separate columns, so each line's
+    # first part is found in order, its other parts anywhere.
+    parts = [re.split(r"\s{2,}", line.strip()) for _, line in visible_code_lines() if line.strip()]
+    missing = find_in_order(pages_text, [first for first, *_ in parts])
+    text = squash("".join(pages_text))
+    missing += [part for _, *rest in parts for part in rest if squash(part) not in text]
+    fail_if(missing[:20], f"{len(missing)} visible code lines missing from the PDF (or out of order):")
+
+
 def test_visible_code_lines_fit_the_paper():
     lines = visible_code_lines()
     assert len(lines) > 500, f"only {len(lines)} visible code lines"
