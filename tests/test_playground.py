@@ -210,6 +210,27 @@ def phone(browser, site_url):
 # --- The data the build exports ----------------------------------------------
 
 
+def textbook_kernels() -> dict[str, np.ndarray]:
+    """Each preset as its source defines it, written out here (not from convbook).
+
+    The lesson's ``filter_vals`` and its three variants (negated, transposed,
+    both), as the seed lesson types them; Sobel from OpenCV's derivative
+    kernels (smoothing column times difference row); the 3 x 3 box blur;
+    the common sharpening kernel (identity plus the negated 4-neighbour
+    Laplacian); the 4-neighbour Laplacian, as ``cv2.Laplacian(ksize=1)`` uses it.
+    """
+    lesson = np.array([[-1, -1, 1, 1]] * 4)
+    along_x, along_y = cv2.getDerivKernels(1, 0, 3)  # difference along x, smoothing along y
+    sobel_x = np.outer(along_y.ravel(), along_x.ravel())
+    return {
+        "filter_1": lesson, "filter_2": -lesson, "filter_3": lesson.T, "filter_4": -lesson.T,
+        "sobel_x": sobel_x, "sobel_y": sobel_x.T,
+        "blur": np.full((3, 3), 1 / 9),
+        "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+        "laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+    }
+
+
 def test_build_exports_the_packages_photo_and_presets(site):
     folder = site / "playground"
     for name in ("playground.js", "playground.css", "data.js"):
@@ -223,6 +244,11 @@ def test_build_exports_the_packages_photo_and_presets(site):
             err_msg=f"preset {preset['id']} in data.js differs from the package",
         )
         assert preset["label"] == PRESET_LABELS[preset["id"]]
+        # ... and with the kernel's own definition, written out independently.
+        np.testing.assert_allclose(
+            np.array(preset["weights"]), textbook_kernels()[preset["id"]], rtol=1e-6, atol=0,
+            err_msg=f"preset {preset['id']} is not the textbook's kernel",
+        )
     png = np.frombuffer(base64.b64decode(data["photo"]["png"]), dtype=np.uint8)
     levels = cv2.imdecode(png, cv2.IMREAD_UNCHANGED)
     gray = convbook.load_grayscale(convbook.sample_image_path())
@@ -285,6 +311,24 @@ def test_filter_1_feature_map_matches_the_package(playground, photo, lesson_filt
     assert in_browser.shape == conv[0].shape
     difference = float(np.abs(in_browser - conv[0]).max())
     assert difference < 1e-4, f"browser and convbook.feature_maps differ by {difference:g}"
+    # The colours the reader sees before ReLU: red where the map is clearly
+    # positive, blue where it is clearly negative (as the book's figures).
+    encoded = playground.eval_on_selector(
+        "#cp-conv",
+        """canvas => {
+            const rgba = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let text = '';
+            for (let i = 0; i < rgba.length; i += 0x8000) text += String.fromCharCode.apply(null, rgba.subarray(i, i + 0x8000));
+            return btoa(text);
+        }""",
+    )
+    rgba = np.frombuffer(base64.b64decode(encoded), dtype=np.uint8).reshape(*conv[0].shape, 4).astype(int)
+    red, blue = rgba[..., 0], rgba[..., 2]
+    limit = np.abs(conv[0]).max()
+    positive, negative = conv[0] > 0.5 * limit, conv[0] < -0.5 * limit
+    assert positive.sum() > 100 and negative.sum() > 100
+    assert (red[positive] - blue[positive] > 50).all(), "clearly positive values are not drawn red"
+    assert (blue[negative] - red[negative] > 50).all(), "clearly negative values are not drawn blue"
 
 
 def test_editing_a_cell_changes_the_output(playground, photo):
@@ -473,6 +517,8 @@ def test_pointing_at_the_output_explains_the_value(playground, photo):
     value = f"{conv[0, row, col]:.4f}".replace("-", "\u2212")
     text = playground.text_content("#cp-sum")
     assert f"row {row}, column {col}" in text and value in text, text
+    # The patch it names: the k x k pixels from (row, col), k = 4 for filter 1.
+    assert f"16 products of the input patch (rows {row} to {row + 3}, columns {col} to {col + 3})" in text, text
     # The keyboard way: type the position.
     playground.fill("#cp-probe-row", "10")
     playground.fill("#cp-probe-col", "20")
