@@ -49,6 +49,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 from convbook_deeper import PREFIX as DEEPER_PREFIX
+from convbook_listings import find_object, is_package_listing, teaching_source
+from convbook_listings import summary as listing_summary
 from convbook_translation import SOURCE_LANGUAGE
 from sphinx.util import logging
 
@@ -479,6 +481,14 @@ def _literal_include(arg: str, options: dict, ctx: NotebookContext) -> str:
     path = (source_dir / arg).resolve()
     text = path.read_text(encoding="utf-8")
     pyobject = options.get("pyobject")
+    language = options.get("language", "python")
+    if is_package_listing(str(path), options) and find_object(ast.parse(text), pyobject) is not None:
+        # The package's code: the lines that teach, then the full source folded,
+        # as on the page (convbook_listings.py).
+        shown, full = teaching_source(text, pyobject)
+        if shown != full:
+            return (f"```{language}\n{shown.rstrip()}\n```\n\n<details><summary>{listing_summary(ctx.language)}"
+                    f"</summary>\n\n```{language}\n{full.rstrip()}\n```\n\n</details>")
     if pyobject:
         tree = ast.parse(text)
         node = _find_object(tree, pyobject.split("."))
@@ -487,7 +497,6 @@ def _literal_include(arg: str, options: dict, ctx: NotebookContext) -> str:
         else:
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             text = "\n".join(text.splitlines()[start - 1:node.end_lineno])
-    language = options.get("language", "python")
     return f"```{language}\n{text.rstrip()}\n```"
 
 

@@ -62,16 +62,7 @@ def im2col(image, kernel_size: int | tuple[int, int]) -> np.ndarray:
         infinite values, or a kernel size that is not positive or is larger
         than the image.
     """
-    array = np.asarray(image)
-    if array.ndim == 2:
-        channels = as_image(array)[np.newaxis]
-    elif array.ndim == 3:
-        channels = as_filters(array, name="image")
-    else:
-        raise ValueError(
-            f"image must be 2-D (H, W) or channels-first 3-D (C, H, W), got an "
-            f"array of shape {array.shape}"
-        )
+    channels = _as_channel_stack(image)  # (C, H, W); a 2-D image is one channel
     kh, kw = _kernel_size(kernel_size)
     n_channels, height, width = channels.shape
     if kh > height or kw > width:
@@ -215,6 +206,19 @@ def _format_value(value) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{float(value):.1f}"
+
+
+def _as_channel_stack(image) -> np.ndarray:
+    """A 2-D image ``(H, W)`` as ``(1, H, W)``, a 3-D one ``(C, H, W)`` as it is, both checked, float32."""
+    array = np.asarray(image)
+    if array.ndim == 2:
+        return as_image(array)[np.newaxis]
+    if array.ndim == 3:
+        return as_filters(array, name="image")
+    raise ValueError(
+        f"image must be 2-D (H, W) or channels-first 3-D (C, H, W), got an "
+        f"array of shape {array.shape}"
+    )
 
 
 def _kernel_size(kernel_size) -> tuple[int, int]:

@@ -64,12 +64,7 @@ def fit_single_kernel(
     """
     image = as_image(image)
     target = as_image(target, name="target")
-    try:
-        kh, kw = (int(v) for v in kernel_shape)
-        if kh < 1 or kw < 1 or any(isinstance(v, bool) for v in kernel_shape):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ValueError(f"kernel_shape must be two positive integers (kh, kw), got {kernel_shape!r}") from None
+    kh, kw = _kernel_shape(kernel_shape)
     check_kernel_fits(image, (kh, kw))
     expected = (image.shape[0] - kh + 1, image.shape[1] - kw + 1)
     if target.shape != expected:
@@ -163,6 +158,17 @@ def plot_kernel_composition(
     fig.subplots_adjust(left=gap / 2 / fig.get_figwidth(), right=1 - gap / 2 / fig.get_figwidth(),
                         bottom=0.05, top=1 - 0.55 / fig.get_figheight())
     return fig
+
+
+def _kernel_shape(kernel_shape) -> tuple[int, int]:
+    """``(kh, kw)`` as two positive integers, or a ValueError that says what is wrong."""
+    try:
+        kh, kw = (int(v) for v in kernel_shape)
+        if kh < 1 or kw < 1 or any(isinstance(v, bool) for v in kernel_shape):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(f"kernel_shape must be two positive integers (kh, kw), got {kernel_shape!r}") from None
+    return kh, kw
 
 
 def _frame(width: int, height: int):
