@@ -53,6 +53,16 @@ LINK = re.compile(r"\]\((?P<url>[^)\s]+)\)")
 SUBSTITUTION = re.compile(r"\{\{\s*(?P<name>\w+)\s*\}\}")
 #: Roles whose whole content must stay as it is (a key, not words).
 VERBATIM_ROLES = ("glue", "cite", "numref", "eq", "math")
+#: Glued numbers a translation states in its own units, through a key the
+#: chapter glues (and checks) beside the English one: Korean counts in 만
+#: (10^4) and 억 (10^8), so "about 295 billion" reads "약 2,950억", not the
+#: English key's 295 followed by a literal "0억". {the English glue: the one
+#: a translation may use in its place}.
+GLUE_IN_OTHER_UNITS = {
+    "dense_billions:.0f": "dense_eok:,",
+    "conv_mult_millions:.0f": "conv_mult_man:,",
+}
+_ENGLISH_GLUE = {other: english for english, other in GLUE_IN_OTHER_UNITS.items()}
 
 
 def role_target(role: str, content: str) -> str:
@@ -74,7 +84,10 @@ def tokens(text: str) -> Counter:
         found[("substitution", match["name"])] += 1
     text = SUBSTITUTION.sub(" ", text)
     for match in ROLE.finditer(text):
-        found[("role", match["role"], role_target(match["role"], match["content"]))] += 1
+        target = role_target(match["role"], match["content"])
+        if match["role"].startswith("glue"):
+            target = _ENGLISH_GLUE.get(target, target)
+        found[("role", match["role"], target)] += 1
     rest = ROLE.sub(" ", text)
     for match in DISPLAY_MATH.finditer(rest):
         found[("math", match["tex"].strip())] += 1

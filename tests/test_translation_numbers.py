@@ -57,10 +57,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "a blank input is spelled out in Korean as one whose values are all 0",
     ("pooling.po", "the largest value in the flattened map", "1"):
         "'flattened' is said in Korean as 1차원으로 펼친, 'spread into one dimension'",
-    ("why-convolution.po", "about {glue:text}`dense_billions:.0f` billion", "0억"):
-        "the glued count of billions N followed by 0억 reads N0억, N x 10 x 10^8 = N billion",
-    ("why-convolution.po", "{glue:text}`conv_mult_millions:.0f` million", "00만"):
-        "the glued count of millions N followed by 00만 reads N00만, N x 100 x 10^4 = N million",
 }
 
 

@@ -230,6 +230,41 @@ def test_korean_page_exists_in_korean(site, pages, page):
         f"({hangul} Hangul, {latin} Latin): untranslated text?")
 
 
+def same_in_other_units(english_only: Counter, korean_only: Counter) -> bool:
+    """Whether each glued value only the Korean page shows is one only the English shows, in other units.
+
+    ``scripts/translations.py`` lets a translation glue a number in its own
+    units (``GLUE_IN_OTHER_UNITS``: 295 billion is 2,950억, 17 million
+    1,700만), so the value differs by a power of ten, 10 to 10 000, and nothing else.
+
+    >>> same_in_other_units(Counter(["295", "17"]), Counter(["2,950", "1,700"]))
+    True
+    >>> same_in_other_units(Counter(["295"]), Counter(["2,953"]))
+    False
+    """
+    def number(text: str) -> float | None:
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            return None
+
+    english = [number(value) for value in english_only.elements()]
+    for value in map(number, korean_only.elements()):
+        match = next((other for other in english if value is not None and other
+                      and any(abs(value - other * 10 ** k) < 1e-9 * value for k in range(1, 5))), None)
+        if match is None:
+            return False
+        english.remove(match)
+    return not english
+
+
+def test_values_in_other_units_are_told_from_other_values():
+    assert same_in_other_units(Counter(["295", "17"]), Counter(["2,950", "1,700"]))
+    assert not same_in_other_units(Counter(["295"]), Counter(["2,953"]))  # another number
+    assert not same_in_other_units(Counter(["295", "64"]), Counter(["2,950"]))  # one missing
+    assert not same_in_other_units(Counter(), Counter(["12"]))
+
+
 def _digest(html_file: Path, src: str) -> str:
     return hashlib.sha256((html_file.parent / unquote(src)).resolve().read_bytes()).hexdigest()
 
@@ -241,8 +276,11 @@ def test_korean_page_has_the_same_figures_and_numbers(site, pages, page):
     en_figures = Counter(_digest(site / f"{page}.html", src) for src in english.images)
     ko_figures = Counter(_digest(site / LANGUAGE / f"{page}.html", src) for src in korean.images)
     assert en_figures == ko_figures, f"{page}: the Korean page's figures differ from the English page's"
-    # Glued values: the same numbers, whatever order the Korean sentence puts them in.
-    assert Counter(english.pasted) == Counter(korean.pasted), (
+    # Glued values: the same numbers, whatever order the Korean sentence puts them in,
+    # except those a translation states in its own units (295 billion: 2,950억).
+    english_only = Counter(english.pasted) - Counter(korean.pasted)
+    korean_only = Counter(korean.pasted) - Counter(english.pasted)
+    assert Counter(english.pasted) == Counter(korean.pasted) or same_in_other_units(english_only, korean_only), (
         f"{page}: glued values differ: English only {sorted((Counter(english.pasted) - Counter(korean.pasted)).elements())}, "
         f"Korean only {sorted((Counter(korean.pasted) - Counter(english.pasted)).elements())}")
 
