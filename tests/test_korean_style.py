@@ -80,10 +80,11 @@ def chapter_numbers() -> dict[str, int]:
 
 
 def chapter_labels() -> dict[str, str]:
-    """``chapter-x`` label -> its page, from the ``(chapter-x)=`` lines of the sources."""
+    """Label -> its page, from the ``(label)=`` lines of the sources (a
+    section's label names the chapter that holds it)."""
     labels = {}
     for page in (ROOT / "book").glob("*.md"):
-        for label in re.findall(r"^\((chapter-[\w-]+)\)=\s*$", page.read_text(), flags=re.M):
+        for label in re.findall(r"^\(([\w-]+)\)=\s*$", page.read_text(), flags=re.M):
             labels[label] = page.stem
     return labels
 
