@@ -95,6 +95,11 @@ CASES = [
     Case("conv2d_matmul", dict(images=torch.from_numpy(IMAGE[None, None].astype(np.float32)),
                                weight=torch.ones(2, 1, 3, 3)), ("images", "weight")),
     Case("plot_patch_matrix", dict(image=IMAGE, kernel_size=3), ("image",)),
+    Case("col2im", dict(columns=torch.ones(2, 18, 9), image_size=(5, 6), kernel_size=3,
+                        stride=2, padding=1), ("columns",)),
+    Case("conv2d_backward_matmul", dict(images=torch.ones(2, 3, 5, 6), weight=torch.ones(4, 3, 3, 3),
+                                        grad_output=torch.ones(2, 4, 3, 3), stride=2, padding=1),
+         ("images", "weight", "grad_output")),
     Case("dilate_kernel", dict(kernel=KERNEL, dilation=2), ("kernel",)),
     Case("unit_input_gradient",
          dict(stack=Build(lambda: convbook.conv_stack([convbook.ConvSpec(3)])), image=IMAGE),
@@ -183,6 +188,9 @@ TAKES_NO_ARRAY = {
     "load_digit_split": "takes integers",
     "make_digit_cnn": "takes integers",
     "DigitTrainingResult": "a record that train_digit_cnn fills with its results; it computes nothing",
+    "conv_flops": "takes integers, checked as integers",
+    "activation_bytes": "takes a shape (integers) and a dtype, checked",
+    "plot_conv_arithmetic": "takes integers, checked as integers",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for

@@ -43,6 +43,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                      "plot_shift_equivariance", "plot_sliding_window", "shift_image"),
     "stacking": ("fit_single_kernel", "plot_kernel_composition"),
     "descent": ("descent_path", "plot_descent"),
+    "cost": ("activation_bytes", "conv_flops"),
+    "layer_matrix": ("col2im", "conv2d_backward_matmul", "plot_conv_arithmetic"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

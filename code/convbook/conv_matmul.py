@@ -79,8 +79,15 @@ def im2col(image, kernel_size: int | tuple[int, int]) -> np.ndarray:
     return columns
 
 
-def conv2d_matmul(images: torch.Tensor, weight: torch.Tensor, *, stride: int = 1) -> torch.Tensor:
-    """A convolutional layer (no bias, no padding) as ``F.unfold`` and one ``matmul``.
+def conv2d_matmul(
+    images: torch.Tensor,
+    weight: torch.Tensor,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    bias: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """A convolutional layer as ``F.unfold`` and one ``matmul``: ``Y = W @ X_col (+ b)``.
 
     Parameters
     ----------
@@ -90,19 +97,25 @@ def conv2d_matmul(images: torch.Tensor, weight: torch.Tensor, *, stride: int = 1
         One filter per output channel, as ``nn.Conv2d`` stores them.
     stride : int
         Step between neighbouring patches, at least 1.
+    padding : int
+        Zeros added on each side of every image, at least 0.
+    bias : torch.Tensor, shape (n,), optional
+        One number added to each output channel.
 
     Returns
     -------
     torch.Tensor, shape (N, n, H', W')
-        ``F.conv2d(images, weight, stride=stride)``, with
-        ``H' = (H - kh) // stride + 1`` and ``W' = (W - kw) // stride + 1``.
+        ``F.conv2d(images, weight, bias, stride=stride, padding=padding)``,
+        with ``H' = (H + 2 * padding - kh) // stride + 1`` and
+        ``W' = (W + 2 * padding - kw) // stride + 1``.
 
     Raises
     ------
     ValueError
         For tensors of the wrong number of dimensions or type, channel counts
-        that do not match, a kernel larger than the images, a stride below 1,
-        or NaN or infinite values.
+        that do not match, a kernel larger than the padded images, a stride
+        below 1, a negative padding, a bias of the wrong shape, or NaN or
+        infinite values.
     """
     import torch
     import torch.nn.functional as F
@@ -117,18 +130,32 @@ def conv2d_matmul(images: torch.Tensor, weight: torch.Tensor, *, stride: int = 1
         )
     if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f"stride must be an integer >= 1, got {stride!r}")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be an integer >= 0, got {padding!r}")
     n_images, _, height, width = images.shape
     n_filters, _, kh, kw = weight.shape
-    if kh > height or kw > width:
+    if kh > height + 2 * padding or kw > width + 2 * padding:
         raise ValueError(
-            f"weight's kernels ({kh}x{kw}) are larger than the images ({height}x{width})"
+            f"weight's kernels ({kh}x{kw}) are larger than the images ({height}x{width}) "
+            f"with padding {padding}"
         )
-    out_h = (height - kh) // stride + 1
-    out_w = (width - kw) // stride + 1
+    if bias is not None:
+        _check_tensor(bias.reshape(1, 1, 1, -1) if isinstance(bias, torch.Tensor) else bias,
+                      "bias", "(n,)")
+        if bias.shape != (n_filters,):
+            raise ValueError(
+                f"bias must have one value per filter, shape ({n_filters},), got "
+                f"{tuple(bias.shape)}"
+            )
+    out_h = (height + 2 * padding - kh) // stride + 1
+    out_w = (width + 2 * padding - kw) // stride + 1
 
-    patches = F.unfold(images, (kh, kw), stride=stride)  # (N, C*kh*kw, H'*W')
-    rows = weight.reshape(n_filters, -1)                  # (n, C*kh*kw)
-    out = torch.matmul(rows, patches)                     # (N, n, H'*W')
+    # (N, C*kh*kw, H'*W'): one patch matrix per image
+    patches = F.unfold(images, (kh, kw), stride=stride, padding=padding)
+    rows = weight.reshape(n_filters, -1)          # (n, C*kh*kw)
+    out = torch.matmul(rows, patches)             # (N, n, H'*W')
+    if bias is not None:
+        out = out + bias[:, None]                 # one number per row of the output
     return out.reshape(n_images, n_filters, out_h, out_w)
 
 
