@@ -183,6 +183,8 @@ TAKES_NO_ARRAY = {
     "load_digit_split": "takes integers",
     "make_digit_cnn": "takes integers",
     "DigitTrainingResult": "a record that train_digit_cnn fills with its results; it computes nothing",
+    "conv_flops": "takes integers, checked as integers",
+    "activation_bytes": "takes a shape (integers) and a dtype, checked",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for
