@@ -104,6 +104,8 @@ CASES = [
                                       weight=torch.ones(2, 3, 3, 3)), ("images", "weight")),
     Case("plot_layer_costs", dict(names=["a", "b"], parameters=np.array([1.0, 2.0]),
                                   operations=np.array([3.0, 4.0])), ("parameters", "operations")),
+    Case("plot_crossover", dict(kernel_sizes=np.array([1.0, 2.0, 3.0]), direct=np.array([1.0, 4.0, 9.0]),
+                                fft=np.array([5.0, 5.0, 5.0])), ("kernel_sizes", "direct", "fft")),
     Case("dilate_kernel", dict(kernel=KERNEL, dilation=2), ("kernel",)),
     Case("unit_input_gradient",
          dict(stack=Build(lambda: convbook.conv_stack([convbook.ConvSpec(3)])), image=IMAGE),

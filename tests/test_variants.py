@@ -16,6 +16,7 @@ from convbook import (
     fft_correlate2d,
     fft_operation_count,
     implicit_gemm_conv2d,
+    plot_crossover,
     plot_layer_costs,
     separable_kernel,
     winograd_f23,
@@ -130,3 +131,15 @@ def test_plot_layer_costs_draws_one_bar_per_design():
     assert fig.get_facecolor()[3] == 1.0
     with pytest.raises(ValueError, match="one entry per design"):
         plot_layer_costs(["a"], [1, 2], [1, 2])
+
+
+def test_plot_crossover_marks_the_first_size_where_the_fft_is_cheaper():
+    sizes = np.arange(1, 8)
+    direct = 2.0 * sizes ** 2 * 1e6
+    fft = np.full(7, 40e6)
+    fig = plot_crossover(sizes, direct, fft)
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), direct / 1e6)
+    # 2 k^2 > 40 first at k = 5 (2 * 25 = 50): the dotted line stands there.
+    assert ax.lines[2].get_xdata()[0] == 5
+    assert fig.get_facecolor()[3] == 1.0

@@ -14,7 +14,9 @@
   block, without ever storing the whole patch matrix (the idea of cuDNN's
   implicit GEMM, Chetlur et al. 2014);
 * :func:`plot_layer_costs` -- parameters and operations of several layer
-  designs as bars.
+  designs as bars;
+* :func:`plot_crossover` -- the operations of the direct and the FFT route
+  against the kernel size, with the first size where the FFT needs fewer.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "winograd_f23",
     "implicit_gemm_conv2d",
     "plot_layer_costs",
+    "plot_crossover",
 ]
 
 #: Winograd's F(2, 3) (Lavin & Gray 2016, section 4.1): the input transform
@@ -305,5 +308,51 @@ def plot_layer_costs(names: Sequence[str], parameters, operations, *,
         ax.set_xlim(0, 1.35 * values.max() if values.max() > 0 else 1)
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].set_yticks(positions, names)
+    fig.tight_layout()
+    return fig
+
+
+def plot_crossover(kernel_sizes, direct, fft) -> Figure:
+    """Operations of the direct and the FFT route against the kernel size.
+
+    Parameters
+    ----------
+    kernel_sizes : array_like, shape (n,)
+        The kernel sizes k (a k x k kernel), increasing.
+    direct, fft : array_like, shape (n,)
+        The operations of each route for each size.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two curves in millions of operations, the first size where the FFT
+        needs fewer marked by a dotted vertical line.
+
+    Raises
+    ------
+    ValueError
+        For lengths that differ, or values that are not finite.
+    """
+    sizes = as_float_array(kernel_sizes, name="kernel_sizes").astype(np.float64)
+    direct = as_float_array(direct, name="direct").astype(np.float64)
+    fft = as_float_array(fft, name="fft").astype(np.float64)
+    if not (sizes.ndim == 1 and sizes.shape == direct.shape == fft.shape and sizes.size >= 2):
+        raise ValueError(
+            f"kernel_sizes, direct and fft must be 1-D of one length (at least 2), got "
+            f"shapes {sizes.shape}, {direct.shape} and {fft.shape}")
+    fig = _new_figure((6.0, 3.4))
+    ax = fig.subplots()
+    ax.plot(sizes, direct / 1e6, "o-", color="tab:blue", label="direct: 2 k\u00b2 per output")
+    ax.plot(sizes, fft / 1e6, "s--", color="tab:orange", label="FFT: the same for every k")
+    cheaper = np.flatnonzero(fft < direct)
+    if cheaper.size:
+        ax.axvline(sizes[cheaper[0]], color="0.4", linestyle=":")
+        ax.annotate(f"k = {sizes[cheaper[0]]:g}", (sizes[cheaper[0]], 0), xytext=(4, 4),
+                    textcoords="offset points", color="0.3")
+    ax.set_xlabel("kernel size k (a k x k kernel)")
+    ax.set_ylabel("operations (millions)")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
