@@ -262,7 +262,8 @@ def implicit_gemm_conv2d(images: "torch.Tensor", weight: "torch.Tensor", *,
 
 
 def plot_layer_costs(names: Sequence[str], parameters, operations, *,
-                     operations_label: str = "operations (millions)") -> Figure:
+                     operations_label: str = "operations (millions)",
+                     scale: float = 1e6) -> Figure:
     """Parameters and operations of several layer designs, as horizontal bars.
 
     Parameters
@@ -272,9 +273,11 @@ def plot_layer_costs(names: Sequence[str], parameters, operations, *,
     parameters : array_like, shape (n,)
         Learnable numbers of each design.
     operations : array_like, shape (n,)
-        Arithmetic operations of each design, drawn in millions.
+        Arithmetic operations of each design, drawn divided by ``scale``.
     operations_label : str
         The right panel's axis label.
+    scale : float
+        The unit of the right panel: 1e6 for millions, 1e9 for billions.
 
     Returns
     -------
@@ -299,7 +302,7 @@ def plot_layer_costs(names: Sequence[str], parameters, operations, *,
     axes = fig.subplots(1, 2, sharey=True)
     positions = np.arange(len(names))[::-1]
     panels = ((parameters, "parameters", "{:,.0f}", "tab:blue"),
-              (operations / 1e6, operations_label, "{:,.1f}", "tab:orange"))
+              (operations / scale, operations_label, "{:,.2f}", "tab:orange"))
     for ax, (values, label, fmt, colour) in zip(axes, panels):
         ax.barh(positions, values, color=colour)
         for y, value in zip(positions, values):
