@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ._validation import as_float_array, as_image, as_int, check_kernel_fits
 from .plotting import _new_figure
@@ -309,6 +310,8 @@ def plot_layer_costs(names: Sequence[str], parameters, operations, *,
             ax.text(value, y, " " + fmt.format(value), va="center", fontsize=9)
         ax.set_xlabel(label)
         ax.set_xlim(0, 1.35 * values.max() if values.max() > 0 else 1)
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].set_yticks(positions, names)
     fig.tight_layout()
@@ -352,6 +355,8 @@ def plot_crossover(kernel_sizes, direct, fft) -> Figure:
         ax.axvline(sizes[cheaper[0]], color="0.4", linestyle=":")
         ax.annotate(f"k = {sizes[cheaper[0]]:g}", (sizes[cheaper[0]], 0), xytext=(4, 4),
                     textcoords="offset points", color="0.3")
+    ax.set_xticks(sizes)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xlabel("kernel size k (a k x k kernel)")
     ax.set_ylabel("operations (millions)")
     ax.set_ylim(bottom=0)
