@@ -31,6 +31,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                 "strided_feature_map", "unused_inputs"),
     "pooling": ("avg_pool", "max_pool", "pool_output_shape"),
     "conv_matmul": ("conv2d_matmul", "im2col", "plot_patch_matrix"),
+    "variants": ("fft_correlate2d", "fft_operation_count", "implicit_gemm_conv2d",
+                 "plot_crossover", "plot_layer_costs", "separable_kernel", "winograd_f23"),
     "digits": ("DigitSplit", "DigitTrainingResult", "adam_step", "compass_kernels",
                "edge_alignment", "load_digit_split", "make_digit_cnn", "plot_digit_maps",
                "plot_digits", "plot_filter_grid", "predict_digits", "train_digit_cnn"),
