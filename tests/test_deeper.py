@@ -26,6 +26,8 @@ def test_layers_and_shapes_as_the_docstring_lists_them():
     names = [name for name, _ in model.named_children()]
     assert names == ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc"]
     assert model[0] is model.conv1 and model[-1] is model.fc
+    first = model[:3]
+    assert isinstance(first, nn.Sequential) and first[2] is model.pool1 and hasattr(first, "relu1")
     shapes = []
     x = torch.zeros(5, 1, 8, 8)
     for layer in model:

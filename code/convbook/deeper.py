@@ -87,6 +87,16 @@ class LeNetDigits(nn.Sequential):
         super().__init__(OrderedDict(layers))
         self.batch_norm = bool(batch_norm)
 
+    def __getitem__(self, index):
+        """One layer, or for a slice the layers as a plain ``nn.Sequential``.
+
+        ``model[:5]`` runs the network up to and including ``relu2``, for
+        example; the layers are shared, not copied.
+        """
+        if isinstance(index, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        return super().__getitem__(index)
+
 
 @dataclass
 class DeeperTrainingResult:
