@@ -122,3 +122,103 @@ def test_bad_input_raises_value_error(split):
     spoiled.test_images[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match=r"^split\.test_images must hold finite values"):
         train_deeper_cnn(spoiled, epochs=1)
+
+
+def test_layer_table_against_the_model_run_and_the_flop_counter():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from convbook import layer_table
+
+    for batch_norm in (False, True):
+        torch.manual_seed(0)
+        model = LeNetDigits(batch_norm=batch_norm).eval()
+        rows = layer_table(model)
+        assert [row.name for row in rows] == [name for name, _ in model.named_children()]
+        x = torch.rand(1, 1, 8, 8)
+        for row, layer in zip(rows, model):
+            counter = FlopCounterMode(display=False)
+            with counter, torch.no_grad():
+                out = layer(x)
+            assert row.output_shape == tuple(out.shape[1:])
+            assert row.activation_bytes == out.numel() * out.element_size()
+            assert row.parameters == sum(p.numel() for p in layer.parameters())
+            # The counter counts 2 per multiply-add and leaves out the bias: add one per output.
+            bias = out.numel() if getattr(layer, "bias", None) is not None and not isinstance(
+                layer, nn.BatchNorm2d) else 0
+            expected = counter.get_total_flops() + bias
+            if isinstance(layer, nn.BatchNorm2d):
+                expected = 2 * out.numel()  # not counted by FlopCounterMode: scale and shift
+            assert row.flops == expected, row.name
+            x = out
+    # By hand: (2 * 1 * 9 + 1) * 8 * 8 * 8, (2 * 8 * 9 + 1) * 16 * 4 * 4, (2 * 64 + 1) * 10.
+    assert [row.flops for row in layer_table(LeNetDigits()) if row.flops] == [9728, 37120, 1290]
+
+
+def test_receptive_fields_of_the_table_measured_by_autograd():
+    from convbook import layer_table
+
+    torch.manual_seed(0)
+    model = LeNetDigits()
+    rows = layer_table(model)
+    # On a 24 x 24 input (the layers up to pool2 take any size), the gradient of one
+    # value in the middle reaches exactly the receptive field. Many random inputs:
+    # ReLU and max pooling pass the gradient of only some pixels for each one.
+    for depth, row in enumerate(rows[:6], start=1):
+        part = model[:depth]
+        reached = torch.zeros(24, 24, dtype=torch.bool)
+        for trial in range(8):
+            x = torch.rand(1, 1, 24, 24, generator=torch.Generator().manual_seed(trial)).requires_grad_(True)
+            out = part(x)
+            middle = out.shape[2] // 2
+            out[0, :, middle, middle].sum().backward()
+            reached |= x.grad[0, 0] != 0
+        rows_hit = torch.nonzero(reached.any(dim=1)).flatten()
+        cols_hit = torch.nonzero(reached.any(dim=0)).flatten()
+        assert int(rows_hit[-1] - rows_hit[0] + 1) == row.receptive_field, row.name
+        assert int(cols_hit[-1] - cols_hit[0] + 1) == row.receptive_field, row.name
+    assert [row.receptive_field for row in rows] == [3, 3, 4, 8, 8, 10, None, None]
+
+
+def test_top_activating_against_a_loop():
+    from convbook import top_activating
+
+    activations = np.random.default_rng(0).random((30, 4, 3, 3))
+    activations[7, 2] = activations[5, 2]  # a tie: the earlier image first
+    top = top_activating(activations, 5)
+    assert top.shape == (4, 5) and top.dtype == np.int64
+    for channel in range(4):
+        peaks = [float(activations[n, channel].max()) for n in range(30)]
+        expected = sorted(range(30), key=lambda n: (-peaks[n], n))[:5]
+        assert top[channel].tolist() == expected
+    with pytest.raises(ValueError, match="count must be at most"):
+        top_activating(activations, 31)
+    with pytest.raises(ValueError, match="4-D"):
+        top_activating(activations[0], 1)
+
+
+def test_match_filters_finds_a_hidden_permutation():
+    from itertools import permutations
+
+    from convbook import match_filters
+
+    rng = np.random.default_rng(1)
+    first = rng.normal(size=(6, 2, 3, 3))
+    order = rng.permutation(6)
+    second = 2.5 * first[order] + 0.1 * rng.normal(size=(6, 2, 3, 3))
+    rows, cols, similarity = match_filters(first, second)
+    assert rows.tolist() == list(range(6))
+    # first[i] was moved to position where order == i.
+    assert cols.tolist() == [int(np.flatnonzero(order == i)[0]) for i in range(6)]
+    # Against brute force over all 720 pairings, cosines by explicit sums.
+    def cosine(a, b):
+        a, b = a.ravel(), b.ravel()
+        return sum(x * y for x, y in zip(a, b)) / (sum(x * x for x in a) * sum(y * y for y in b)) ** 0.5
+
+    cos = np.array([[cosine(a, b) for b in second] for a in first])
+    best = max(permutations(range(6)), key=lambda p: sum(cos[i, p[i]] for i in range(6)))
+    assert list(best) == cols.tolist()
+    np.testing.assert_allclose(similarity, cos[rows, cols], rtol=1e-6)  # float32 inputs
+    with pytest.raises(ValueError, match="same shape"):
+        match_filters(first, second[:5])
+    with pytest.raises(ValueError, match="all-zero"):
+        match_filters(np.zeros((2, 3, 3)), np.ones((2, 3, 3)))

@@ -148,6 +148,9 @@ CASES = [
     Case("plot_error_by_curvature", dict(eigenvalues=np.array([0.1, 1.0, 2.0]),
                                          end_components=np.array([0.1, 0.01, 0.001])),
          ("eigenvalues", "end_components")),
+    Case("top_activating", dict(activations=RNG.random((3, 2, 4, 4)), count=2), ("activations",)),
+    Case("match_filters", dict(first=np.stack([KERNEL, KERNEL.T]), second=np.stack([KERNEL.T, KERNEL])),
+         ("first", "second")),
     # Its only array-like argument is a DigitSplit, which checks its own arrays (see
     # DigitSplit above); the entry checks that valid arguments are accepted.
     Case("train_deeper_cnn", dict(split=Build(lambda: convbook.DigitSplit(
@@ -189,6 +192,8 @@ TAKES_NO_ARRAY = {
     "make_digit_cnn": "takes integers",
     "DigitTrainingResult": "a record that train_digit_cnn fills with its results; it computes nothing",
     "LeNetDigits": "takes a bool",
+    "LayerRow": "a record of names and integers",
+    "layer_table": "takes a model and integers",
     "DeeperTrainingResult": "a record that train_deeper_cnn fills with its results; it computes nothing",
 }
 

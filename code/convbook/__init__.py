@@ -32,7 +32,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "pooling": ("avg_pool", "max_pool", "pool_output_shape"),
     "conv_matmul": ("conv2d_matmul", "im2col", "plot_patch_matrix"),
     "digits": ("DigitSplit", "DigitTrainingResult", "adam_step", "compass_kernels",
-               "edge_alignment", "load_digit_split", "make_digit_cnn", "plot_digit_maps",
+               "edge_alignment", "load_digit_split", "make_digit_cnn", "match_filters", "plot_digit_maps",
                "plot_digits", "plot_filter_grid", "predict_digits", "train_digit_cnn"),
     "receptive": ("ConvSpec", "FieldRow", "conv_stack", "dilate_kernel", "dilated_output_size",
                   "nonzero_box", "plot_effective_receptive_field", "plot_receptive_fields",
@@ -43,7 +43,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                      "plot_shift_equivariance", "plot_sliding_window", "shift_image"),
     "stacking": ("fit_single_kernel", "plot_kernel_composition"),
     "descent": ("descent_path", "plot_descent"),
-    "deeper": ("DeeperTrainingResult", "LeNetDigits", "train_deeper_cnn"),
+    "deeper": ("DeeperTrainingResult", "LayerRow", "LeNetDigits", "layer_table", "top_activating",
+               "train_deeper_cnn"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -12,7 +12,10 @@ filters)::
 * :class:`LeNetDigits` -- the network, optionally with batch
   normalisation after each convolution;
 * :func:`train_deeper_cnn` -- its seeded, deterministic training, with the
-  same data split and training loop as :func:`convbook.train_digit_cnn`.
+  same data split and training loop as :func:`convbook.train_digit_cnn`;
+* :func:`layer_table` -- each layer's output shape, parameters, FLOPs,
+  activation memory and receptive field, from the layers' settings;
+* :func:`top_activating` -- the images that most activate each channel.
 
 PyTorch is imported on first use of this module (the class needs it).
 """
@@ -21,11 +24,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from torch import nn
 
-from ._validation import as_int
+from ._validation import as_float_array, as_int
 from .digits import (
     DigitSplit,
     _as_digit_images,
@@ -35,8 +39,10 @@ from .digits import (
     _seeded_one_thread,
     load_digit_split,
 )
+from .receptive import dilated_output_size, receptive_field_table
 
-__all__ = ["LeNetDigits", "DeeperTrainingResult", "train_deeper_cnn"]
+__all__ = ["LeNetDigits", "DeeperTrainingResult", "train_deeper_cnn", "LayerRow", "layer_table",
+           "top_activating"]
 
 
 class LeNetDigits(nn.Sequential):
@@ -186,3 +192,163 @@ def train_deeper_cnn(
             learning_rate=learning_rate, track_test=True,
         )
     return DeeperTrainingResult(model=model, losses=losses, test_accuracies=test_accuracies)
+
+
+class LayerRow(NamedTuple):
+    """One row of :func:`layer_table`: one layer, for one input image.
+
+    Attributes
+    ----------
+    name : str
+        The layer's name in the model (``"conv1"``, ...).
+    output_shape : tuple of int
+        ``(channels, height, width)`` for an image-shaped output, ``(n,)``
+        after flattening.
+    parameters : int
+        Number of learned values (weights and biases) in the layer.
+    flops : int
+        Floating-point operations of one forward pass: 2 per multiply-add
+        (a multiplication and an addition), plus 1 per bias added, plus 2
+        per value for batch normalisation (a scale and a shift, once its
+        statistics are fixed). ReLU, max pooling and flattening compare or
+        move numbers and are counted as 0, as
+        ``torch.utils.flop_counter.FlopCounterMode`` counts them.
+    activation_bytes : int
+        Memory of the layer's output, ``prod(output_shape) * 4`` (float32).
+    receptive_field : int or None
+        Side of the square of input pixels one output value depends on
+        (padding ignored); None after flattening, where each value depends
+        on the whole input.
+    """
+
+    name: str
+    output_shape: tuple[int, ...]
+    parameters: int
+    flops: int
+    activation_bytes: int
+    receptive_field: int | None
+
+
+def layer_table(model: nn.Sequential, input_shape: tuple[int, int, int] = (1, 8, 8)) -> list[LayerRow]:
+    """Shape, parameters, FLOPs, memory and receptive field of each layer, by formula.
+
+    Computed from the layers' settings alone, without running the model:
+    each convolution or pooling layer's output side is
+    ``floor((H + 2p - d(k - 1) - 1) / s) + 1``
+    (:func:`convbook.dilated_output_size`), a convolution's FLOPs are
+    ``(2 * C_in / groups * kh * kw + 1) * C_out * H' * W'`` (the ``+ 1``
+    for its bias), a linear layer's ``(2 * n_in + 1) * n_out``, and the
+    receptive field follows the recurrence of
+    :func:`convbook.receptive_field_table`.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+        Made of ``Conv2d`` (square kernels, stride and dilation the same
+        along both axes), ``BatchNorm2d``, ``ReLU``, ``MaxPool2d``,
+        ``Flatten`` and ``Linear`` layers, such as :class:`LeNetDigits`.
+    input_shape : tuple of int
+        ``(channels, height, width)`` of one input image.
+
+    Returns
+    -------
+    list of LayerRow
+        One per layer, in order.
+
+    Raises
+    ------
+    ValueError
+        For a layer of another kind, a layer whose input shape does not
+        fit (a ``Linear`` layer's ``in_features``, a ``Conv2d``'s
+        ``in_channels``), or a bad ``input_shape``.
+    """
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"model must be a torch.nn.Sequential, got {type(model).__name__}")
+    if not (isinstance(input_shape, (tuple, list)) and len(input_shape) == 3):
+        raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
+    shape = tuple(as_int(v, f"input_shape[{i}]") for i, v in enumerate(input_shape))
+    # (kernel, stride, dilation) of the layers seen so far, for the receptive field.
+    geometry: list[tuple[int, int, int]] = []
+    rows = []
+    for name, layer in model.named_children():
+        parameters = sum(p.numel() for p in layer.parameters())
+        flops = 0
+        if isinstance(layer, (nn.Conv2d, nn.MaxPool2d)):
+            if len(shape) != 3:
+                raise ValueError(f"layer {name} needs an image-shaped input, got shape {shape}")
+            kernel, stride, padding, dilation = (
+                _square(getattr(layer, attribute), name, attribute)
+                for attribute in ("kernel_size", "stride", "padding", "dilation")
+            )
+            channels = shape[0]
+            if isinstance(layer, nn.Conv2d):
+                if layer.in_channels != channels:
+                    raise ValueError(f"layer {name} takes {layer.in_channels} channels, gets {channels}")
+                channels = layer.out_channels
+            height, width = (dilated_output_size(side, kernel, padding, stride, dilation) for side in shape[1:])
+            shape = (channels, height, width)
+            if isinstance(layer, nn.Conv2d):
+                per_output = 2 * (layer.in_channels // layer.groups) * kernel * kernel
+                per_output += 1 if layer.bias is not None else 0
+                flops = per_output * channels * height * width
+            geometry.append((kernel, stride, dilation))
+        elif isinstance(layer, nn.BatchNorm2d):
+            flops = 2 * int(np.prod(shape))
+        elif isinstance(layer, nn.ReLU):
+            pass
+        elif isinstance(layer, nn.Flatten):
+            shape = (int(np.prod(shape)),)
+        elif isinstance(layer, nn.Linear):
+            if shape != (layer.in_features,):
+                raise ValueError(f"layer {name} takes {layer.in_features} values, gets shape {shape}")
+            shape = (layer.out_features,)
+            flops = (2 * layer.in_features + (1 if layer.bias is not None else 0)) * layer.out_features
+        else:
+            raise ValueError(f"layer {name} is a {type(layer).__name__}, which layer_table does not know")
+        if len(shape) == 3:
+            field = receptive_field_table(geometry)[-1].size if geometry else 1
+        else:
+            field = None
+        rows.append(LayerRow(name, shape, parameters, flops, 4 * int(np.prod(shape)), field))
+    return rows
+
+
+def _square(value, name: str, attribute: str) -> int:
+    """A layer setting that is the same along both axes, as one integer."""
+    pair = value if isinstance(value, tuple) else (value, value)
+    if isinstance(pair[0], str) or pair[0] != pair[1]:
+        raise ValueError(f"layer {name} must have the same {attribute} along both axes, got {value!r}")
+    return int(pair[0])
+
+
+def top_activating(activations, count: int) -> np.ndarray:
+    """For each channel, the images whose strongest response is largest.
+
+    Parameters
+    ----------
+    activations : array_like, shape (n_images, channels, height, width)
+        A layer's output for each image, for example after its ReLU.
+    count : int
+        How many images to keep per channel, 1 to ``n_images``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (channels, count), int64
+        ``[c, i]`` is the index of the image with the ``i``-th largest
+        maximum (over positions) of channel ``c``; ties keep the earlier
+        image first.
+
+    Raises
+    ------
+    ValueError
+        For activations that are not a finite 4-D array, or a bad ``count``.
+    """
+    values = as_float_array(activations, name="activations")
+    if values.ndim != 4 or values.size == 0:
+        raise ValueError(f"activations must be a non-empty 4-D array (n, C, H, W), got shape {values.shape}")
+    peaks = values.reshape(len(values), values.shape[1], -1).max(axis=2)  # (n, C)
+    count = as_int(count, "count")
+    if count > len(values):
+        raise ValueError(f"count must be at most the number of images, {len(values)}, got {count}")
+    # A stable sort of the negated peaks: largest first, ties in image order.
+    return np.argsort(-peaks, axis=0, kind="stable")[:count].T.astype(np.int64)

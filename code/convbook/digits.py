@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._validation import as_filters, as_image, as_int
+from ._validation import as_filters, as_float_array, as_image, as_int
 from .plotting import _new_figure, _titles
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -49,6 +49,7 @@ __all__ = [
     "plot_digits",
     "plot_filter_grid",
     "plot_digit_maps",
+    "match_filters",
 ]
 
 #: Pixel values of ``load_digits`` run from 0 to 16.
@@ -604,7 +605,58 @@ def edge_alignment(filters) -> np.ndarray:
     return (flat @ compass.T) / (norms[:, None] * np.linalg.norm(compass, axis=1)[None, :])
 
 
-def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) -> Figure:
+def match_filters(first, second) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair the filters of two networks so that the pairs are as alike as possible.
+
+    Nothing ties a learned filter to its index: two trainings can find the
+    same filters in another order. This pairs each filter of ``first`` with
+    one of ``second`` so that the sum of the pairs' cosine similarities is
+    the largest possible (``scipy.optimize.linear_sum_assignment``).
+
+    Parameters
+    ----------
+    first, second : array_like, shape (n, ...)
+        Two stacks of ``n`` filters of the same shape (``(n, kh, kw)``, or
+        ``(n, c, kh, kw)`` for filters with several input channels, each
+        then compared as a whole). No filter may be all zeros.
+
+    Returns
+    -------
+    first_order, second_order : numpy.ndarray, shape (n,), int64
+        Filter ``first_order[i]`` of ``first`` is paired with filter
+        ``second_order[i]`` of ``second``; ``first_order`` is ``0 .. n-1``.
+    similarities : numpy.ndarray, shape (n,), float64
+        The cosine similarity of each pair.
+
+    Raises
+    ------
+    ValueError
+        For stacks of different shapes, all-zero filters, or NaN or
+        infinite values.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    rows = []
+    for name, filters in (("first", first), ("second", second)):
+        stack = as_float_array(filters, name=name).astype(np.float64)
+        if stack.ndim < 2 or stack.size == 0:
+            raise ValueError(f"{name} must be a non-empty stack of filters (n, ...), got shape {stack.shape}")
+        flat = stack.reshape(len(stack), -1)
+        norms = np.linalg.norm(flat, axis=1)
+        if np.any(norms == 0):
+            raise ValueError(f"{name} must not hold an all-zero filter: its direction is undefined")
+        rows.append((flat / norms[:, None], stack.shape))
+    if rows[0][1] != rows[1][1]:
+        raise ValueError(f"first and second must have the same shape, got {rows[0][1]} and {rows[1][1]}")
+    similarity = rows[0][0] @ rows[1][0].T  # (n, n) cosine similarities
+    first_order, second_order = linear_sum_assignment(similarity, maximize=True)
+    return (first_order.astype(np.int64), second_order.astype(np.int64),
+            similarity[first_order, second_order])
+
+
+def plot_digits(
+    images, labels, *, ncols: int = 10, panel_size: float = 0.65, row_titles: Sequence[str] | None = None
+) -> Figure:
     """Draw digits in a grid, each titled with its label.
 
     Parameters
@@ -617,6 +669,9 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
         Digits per row.
     panel_size : float
         Width of one panel in inches.
+    row_titles : sequence of str, optional
+        A title at the left of each row, for example the channel whose
+        digits the row shows.
 
     Returns
     -------
@@ -627,7 +682,8 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
     ValueError
         For images that hold NaN or infinite values, a label that is a
         number but not a whole number from 0 to 9 (NaN, say), or a number of
-        labels other than the number of images.
+        labels other than the number of images, or of row titles other
+        than the number of rows.
     """
     stack = as_filters(images, name="images")
     labels = list(labels)
@@ -639,11 +695,18 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
     titles = [str(label) for label in labels]
     ncols = max(1, min(int(ncols), len(stack)))
     nrows = -(-len(stack) // ncols)
-    fig = _new_figure((panel_size * ncols + 0.2, nrows * (panel_size + 0.3) + 0.1))
+    if row_titles is not None:
+        row_titles = [str(title) for title in row_titles]
+        if len(row_titles) != nrows:
+            raise ValueError(f"row_titles must have one entry per row, {nrows}, got {len(row_titles)}")
+    margin = 0.2 if row_titles is None else 0.2 + 0.1 * max(len(title) for title in row_titles)
+    fig = _new_figure((panel_size * ncols + margin, nrows * (panel_size + 0.3) + 0.1))
     for i, image in enumerate(stack):
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
         ax.imshow(image, cmap="gray_r", vmin=0.0, vmax=1.0)
         ax.set_title(titles[i], fontsize=10, pad=2)
+        if row_titles is not None and i % ncols == 0:
+            ax.set_ylabel(row_titles[i // ncols], fontsize=10, rotation=0, ha="right", va="center")
     fig.tight_layout(pad=0.3)
     return fig
 
