@@ -164,6 +164,14 @@ CASES = [
     Case("plot_error_by_curvature", dict(eigenvalues=np.array([0.1, 1.0, 2.0]),
                                          end_components=np.array([0.1, 0.01, 0.001])),
          ("eigenvalues", "end_components")),
+    Case("top_activating", dict(activations=RNG.random((3, 2, 4, 4)), count=2), ("activations",)),
+    Case("match_filters", dict(first=np.stack([KERNEL, KERNEL.T]), second=np.stack([KERNEL.T, KERNEL])),
+         ("first", "second")),
+    # Its only array-like argument is a DigitSplit, which checks its own arrays (see
+    # DigitSplit above); the entry checks that valid arguments are accepted.
+    Case("train_deeper_cnn", dict(split=Build(lambda: convbook.DigitSplit(
+        COLOUR[:, :8, :8], np.array([1, 2, 3]), COLOUR[:2, :8, :8], np.array([4, 5]),
+        np.array([0, 1, 2]), np.array([3, 4]))), epochs=1, batch_norm=True), ()),
 ]
 
 #: Public callables that take no array argument, and why.
@@ -203,6 +211,10 @@ TAKES_NO_ARRAY = {
     "conv_flops": "takes integers, checked as integers",
     "activation_bytes": "takes a shape (integers) and a dtype, checked",
     "plot_conv_arithmetic": "takes integers, checked as integers",
+    "LeNetDigits": "takes a bool",
+    "LayerRow": "a record of names and integers",
+    "layer_table": "takes a model and integers",
+    "DeeperTrainingResult": "a record that train_deeper_cnn fills with its results; it computes nothing",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for

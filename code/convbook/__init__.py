@@ -34,7 +34,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "variants": ("fft_correlate2d", "fft_operation_count", "implicit_gemm_conv2d",
                  "plot_crossover", "plot_layer_costs", "separable_kernel", "winograd_f23"),
     "digits": ("DigitSplit", "DigitTrainingResult", "adam_step", "compass_kernels",
-               "edge_alignment", "load_digit_split", "make_digit_cnn", "plot_digit_maps",
+               "edge_alignment", "load_digit_split", "make_digit_cnn", "match_filters", "plot_digit_maps",
                "plot_digits", "plot_filter_grid", "predict_digits", "train_digit_cnn"),
     "receptive": ("ConvSpec", "FieldRow", "conv_stack", "dilate_kernel", "dilated_output_size",
                   "nonzero_box", "plot_effective_receptive_field", "plot_receptive_fields",
@@ -47,6 +47,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "descent": ("descent_path", "plot_descent"),
     "cost": ("activation_bytes", "conv_flops"),
     "layer_matrix": ("col2im", "conv2d_backward_matmul", "plot_conv_arithmetic"),
+    "deeper": ("DeeperTrainingResult", "LayerRow", "LeNetDigits", "layer_table", "top_activating",
+               "train_deeper_cnn"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

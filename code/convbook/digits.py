@@ -22,14 +22,15 @@ only inside the functions that need it.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._validation import as_filters, as_image, as_int
+from ._validation import as_filters, as_float_array, as_image, as_int
 from .plotting import _new_figure, _titles
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -48,6 +49,7 @@ __all__ = [
     "plot_digits",
     "plot_filter_grid",
     "plot_digit_maps",
+    "match_filters",
 ]
 
 #: Pixel values of ``load_digits`` run from 0 to 16.
@@ -291,52 +293,107 @@ def train_digit_cnn(
         (not square kernels, larger than 7x7, NaN or infinite values).
     """
     import torch
-    import torch.nn.functional as F
 
     fixed = _check_training_arguments(split, epochs, batch_size, learning_rate, fixed_filters)
     if fixed is not None:
         n_filters, kernel_size = fixed.shape[0], fixed.shape[1]
 
-    images = torch.from_numpy(np.ascontiguousarray(split.train_images))[:, None]  # (N, 1, 8, 8)
-    labels = torch.from_numpy(np.ascontiguousarray(split.train_labels))
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng(devices=[]):  # leave the global random state as it was
-            torch.manual_seed(seed)
-            model = make_digit_cnn(n_filters, kernel_size)
-            conv = model[0]
-            if fixed is not None:
-                with torch.no_grad():
-                    conv.weight.copy_(torch.from_numpy(fixed)[:, None])
-                    conv.bias.zero_()
-                conv.requires_grad_(False)  # no gradients for it: the filters stay fixed
-            initial_filters = conv.weight.detach()[:, 0].clone().numpy()
-            trainable = [p for p in model.parameters() if p.requires_grad]
-            moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in trainable]
-            steps = 0
-            shuffler = torch.Generator().manual_seed(seed)
-            losses = np.empty(epochs)
-            for epoch in range(epochs):
-                order = torch.randperm(len(images), generator=shuffler)
-                total = 0.0
-                for start in range(0, len(images), batch_size):
-                    batch = order[start : start + batch_size]
-                    loss = F.cross_entropy(model(images[batch]), labels[batch])
-                    gradients = torch.autograd.grad(loss, trainable)  # d loss / d weight
-                    steps += 1
-                    # adam_step's update, without checking its arguments again at every step.
-                    _adam_update(trainable, gradients, moments, steps, learning_rate)
-                    total += loss.item() * len(batch)
-                losses[epoch] = total / len(images)
-    finally:
-        torch.set_num_threads(previous_threads)
+    with _seeded_one_thread(seed):
+        model = make_digit_cnn(n_filters, kernel_size)
+        conv = model[0]
+        if fixed is not None:
+            with torch.no_grad():
+                conv.weight.copy_(torch.from_numpy(fixed)[:, None])
+                conv.bias.zero_()
+            conv.requires_grad_(False)  # no gradients for it: the filters stay fixed
+        initial_filters = conv.weight.detach()[:, 0].clone().numpy()
+        losses, _ = _fit_digit_model(model, split, seed=seed, epochs=epochs, batch_size=batch_size,
+                                     learning_rate=learning_rate)
     return DigitTrainingResult(
         model=model,
         losses=losses,
         initial_filters=initial_filters,
         filters=conv.weight.detach()[:, 0].clone().numpy(),
     )
+
+
+@contextmanager
+def _seeded_one_thread(seed: int) -> Iterator[None]:
+    """Run the body on one CPU thread with PyTorch's random state seeded by ``seed``.
+
+    On one thread, the layers add up their numbers in a fixed order, so the
+    same seed gives the same weights, bit for bit. The global random state
+    and the number of threads are restored afterwards.
+    """
+    import torch
+
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):  # leave the global random state as it was
+            torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _fit_digit_model(
+    model: nn.Module,
+    split: DigitSplit,
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    track_test: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Train ``model`` on the training digits with Adam; the loop of every digit network.
+
+    Each epoch visits the training images once, in an order shuffled by a
+    generator seeded with ``seed``, in minibatches of ``batch_size``; each
+    minibatch takes one Adam step on the cross-entropy loss of the
+    parameters that require a gradient. Arguments are assumed checked;
+    call inside :func:`_seeded_one_thread` for bit-for-bit repeatable runs.
+    The model is in training mode during the loop and in evaluation mode
+    afterwards (this matters only for layers such as batch normalisation).
+
+    Returns
+    -------
+    losses : numpy.ndarray, shape (epochs,), float64
+        The mean training loss of each epoch.
+    test_accuracies : numpy.ndarray, shape (epochs,), float64, or None
+        With ``track_test``, the fraction of test digits classified
+        correctly after each epoch (in evaluation mode).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    images = torch.from_numpy(np.ascontiguousarray(split.train_images))[:, None]  # (N, 1, 8, 8)
+    labels = torch.from_numpy(np.ascontiguousarray(split.train_labels))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in trainable]
+    steps = 0
+    shuffler = torch.Generator().manual_seed(seed)
+    losses = np.empty(epochs)
+    test_accuracies = np.empty(epochs) if track_test else None
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(images), generator=shuffler)
+        total = 0.0
+        for start in range(0, len(images), batch_size):
+            batch = order[start : start + batch_size]
+            loss = F.cross_entropy(model(images[batch]), labels[batch])
+            gradients = torch.autograd.grad(loss, trainable)  # d loss / d weight
+            steps += 1
+            # adam_step's update, without checking its arguments again at every step.
+            _adam_update(trainable, gradients, moments, steps, learning_rate)
+            total += loss.item() * len(batch)
+        losses[epoch] = total / len(images)
+        model.eval()
+        if test_accuracies is not None:
+            predictions = predict_digits(model, split.test_images)
+            test_accuracies[epoch] = float(np.mean(predictions == split.test_labels))
+    return losses, test_accuracies
 
 
 def adam_step(params, gradients, moments, step: int, learning_rate: float,
@@ -548,7 +605,58 @@ def edge_alignment(filters) -> np.ndarray:
     return (flat @ compass.T) / (norms[:, None] * np.linalg.norm(compass, axis=1)[None, :])
 
 
-def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) -> Figure:
+def match_filters(first, second) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair the filters of two networks so that the pairs are as alike as possible.
+
+    Nothing ties a learned filter to its index: two trainings can find the
+    same filters in another order. This pairs each filter of ``first`` with
+    one of ``second`` so that the sum of the pairs' cosine similarities is
+    the largest possible (``scipy.optimize.linear_sum_assignment``).
+
+    Parameters
+    ----------
+    first, second : array_like, shape (n, ...)
+        Two stacks of ``n`` filters of the same shape (``(n, kh, kw)``, or
+        ``(n, c, kh, kw)`` for filters with several input channels, each
+        then compared as a whole). No filter may be all zeros.
+
+    Returns
+    -------
+    first_order, second_order : numpy.ndarray, shape (n,), int64
+        Filter ``first_order[i]`` of ``first`` is paired with filter
+        ``second_order[i]`` of ``second``; ``first_order`` is ``0 .. n-1``.
+    similarities : numpy.ndarray, shape (n,), float64
+        The cosine similarity of each pair.
+
+    Raises
+    ------
+    ValueError
+        For stacks of different shapes, all-zero filters, or NaN or
+        infinite values.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    rows = []
+    for name, filters in (("first", first), ("second", second)):
+        stack = as_float_array(filters, name=name).astype(np.float64)
+        if stack.ndim < 2 or stack.size == 0:
+            raise ValueError(f"{name} must be a non-empty stack of filters (n, ...), got shape {stack.shape}")
+        flat = stack.reshape(len(stack), -1)
+        norms = np.linalg.norm(flat, axis=1)
+        if np.any(norms == 0):
+            raise ValueError(f"{name} must not hold an all-zero filter: its direction is undefined")
+        rows.append((flat / norms[:, None], stack.shape))
+    if rows[0][1] != rows[1][1]:
+        raise ValueError(f"first and second must have the same shape, got {rows[0][1]} and {rows[1][1]}")
+    similarity = rows[0][0] @ rows[1][0].T  # (n, n) cosine similarities
+    first_order, second_order = linear_sum_assignment(similarity, maximize=True)
+    return (first_order.astype(np.int64), second_order.astype(np.int64),
+            similarity[first_order, second_order])
+
+
+def plot_digits(
+    images, labels, *, ncols: int = 10, panel_size: float = 0.65, row_titles: Sequence[str] | None = None
+) -> Figure:
     """Draw digits in a grid, each titled with its label.
 
     Parameters
@@ -561,6 +669,9 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
         Digits per row.
     panel_size : float
         Width of one panel in inches.
+    row_titles : sequence of str, optional
+        A title at the left of each row, for example the channel whose
+        digits the row shows.
 
     Returns
     -------
@@ -571,7 +682,8 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
     ValueError
         For images that hold NaN or infinite values, a label that is a
         number but not a whole number from 0 to 9 (NaN, say), or a number of
-        labels other than the number of images.
+        labels other than the number of images, or of row titles other
+        than the number of rows.
     """
     stack = as_filters(images, name="images")
     labels = list(labels)
@@ -583,11 +695,18 @@ def plot_digits(images, labels, *, ncols: int = 10, panel_size: float = 0.65) ->
     titles = [str(label) for label in labels]
     ncols = max(1, min(int(ncols), len(stack)))
     nrows = -(-len(stack) // ncols)
-    fig = _new_figure((panel_size * ncols + 0.2, nrows * (panel_size + 0.3) + 0.1))
+    if row_titles is not None:
+        row_titles = [str(title) for title in row_titles]
+        if len(row_titles) != nrows:
+            raise ValueError(f"row_titles must have one entry per row, {nrows}, got {len(row_titles)}")
+    margin = 0.2 if row_titles is None else 0.2 + 0.1 * max(len(title) for title in row_titles)
+    fig = _new_figure((panel_size * ncols + margin, nrows * (panel_size + 0.3) + 0.1))
     for i, image in enumerate(stack):
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
         ax.imshow(image, cmap="gray_r", vmin=0.0, vmax=1.0)
         ax.set_title(titles[i], fontsize=10, pad=2)
+        if row_titles is not None and i % ncols == 0:
+            ax.set_ylabel(row_titles[i // ncols], fontsize=10, rotation=0, ha="right", va="center")
     fig.tight_layout(pad=0.3)
     return fig
 
