@@ -148,6 +148,9 @@ CASES = [
     Case("plot_error_by_curvature", dict(eigenvalues=np.array([0.1, 1.0, 2.0]),
                                          end_components=np.array([0.1, 0.01, 0.001])),
          ("eigenvalues", "end_components")),
+    Case("batch_norm", dict(x=COLOUR[None], weight=np.ones(3), bias=np.zeros(3),
+                            running_mean=np.zeros(3), running_var=np.ones(3), training=True),
+         ("x", "weight", "bias", "running_mean", "running_var")),
 ]
 
 #: Public callables that take no array argument, and why.
@@ -183,6 +186,8 @@ TAKES_NO_ARRAY = {
     "load_digit_split": "takes integers",
     "make_digit_cnn": "takes integers",
     "DigitTrainingResult": "a record that train_digit_cnn fills with its results; it computes nothing",
+    "activation_scales": "takes numbers (a weight scale and sizes)",
+    "plot_curves": "takes a mapping of curves; tests/test_practice.py checks a non-finite value",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for
