@@ -148,6 +148,11 @@ CASES = [
     Case("plot_error_by_curvature", dict(eigenvalues=np.array([0.1, 1.0, 2.0]),
                                          end_components=np.array([0.1, 0.01, 0.001])),
          ("eigenvalues", "end_components")),
+    # Its only array-like argument is a DigitSplit, which checks its own arrays (see
+    # DigitSplit above); the entry checks that valid arguments are accepted.
+    Case("train_deeper_cnn", dict(split=Build(lambda: convbook.DigitSplit(
+        COLOUR[:, :8, :8], np.array([1, 2, 3]), COLOUR[:2, :8, :8], np.array([4, 5]),
+        np.array([0, 1, 2]), np.array([3, 4]))), epochs=1, batch_norm=True), ()),
     Case("batch_norm", dict(x=COLOUR[None], weight=np.ones(3), bias=np.zeros(3),
                             running_mean=np.zeros(3), running_var=np.ones(3), training=True),
          ("x", "weight", "bias", "running_mean", "running_var")),
@@ -186,6 +191,8 @@ TAKES_NO_ARRAY = {
     "load_digit_split": "takes integers",
     "make_digit_cnn": "takes integers",
     "DigitTrainingResult": "a record that train_digit_cnn fills with its results; it computes nothing",
+    "LeNetDigits": "takes a bool",
+    "DeeperTrainingResult": "a record that train_deeper_cnn fills with its results; it computes nothing",
     "activation_scales": "takes numbers (a weight scale and sizes)",
     "plot_curves": "takes a mapping of curves; tests/test_practice.py checks a non-finite value",
 }

@@ -43,6 +43,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                      "plot_shift_equivariance", "plot_sliding_window", "shift_image"),
     "stacking": ("fit_single_kernel", "plot_kernel_composition"),
     "descent": ("descent_path", "plot_descent"),
+    "deeper": ("DeeperTrainingResult", "LeNetDigits", "train_deeper_cnn"),
     "practice": ("activation_scales", "batch_norm", "plot_curves"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -22,7 +22,8 @@ only inside the functions that need it.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -291,52 +292,107 @@ def train_digit_cnn(
         (not square kernels, larger than 7x7, NaN or infinite values).
     """
     import torch
-    import torch.nn.functional as F
 
     fixed = _check_training_arguments(split, epochs, batch_size, learning_rate, fixed_filters)
     if fixed is not None:
         n_filters, kernel_size = fixed.shape[0], fixed.shape[1]
 
-    images = torch.from_numpy(np.ascontiguousarray(split.train_images))[:, None]  # (N, 1, 8, 8)
-    labels = torch.from_numpy(np.ascontiguousarray(split.train_labels))
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng(devices=[]):  # leave the global random state as it was
-            torch.manual_seed(seed)
-            model = make_digit_cnn(n_filters, kernel_size)
-            conv = model[0]
-            if fixed is not None:
-                with torch.no_grad():
-                    conv.weight.copy_(torch.from_numpy(fixed)[:, None])
-                    conv.bias.zero_()
-                conv.requires_grad_(False)  # no gradients for it: the filters stay fixed
-            initial_filters = conv.weight.detach()[:, 0].clone().numpy()
-            trainable = [p for p in model.parameters() if p.requires_grad]
-            moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in trainable]
-            steps = 0
-            shuffler = torch.Generator().manual_seed(seed)
-            losses = np.empty(epochs)
-            for epoch in range(epochs):
-                order = torch.randperm(len(images), generator=shuffler)
-                total = 0.0
-                for start in range(0, len(images), batch_size):
-                    batch = order[start : start + batch_size]
-                    loss = F.cross_entropy(model(images[batch]), labels[batch])
-                    gradients = torch.autograd.grad(loss, trainable)  # d loss / d weight
-                    steps += 1
-                    # adam_step's update, without checking its arguments again at every step.
-                    _adam_update(trainable, gradients, moments, steps, learning_rate)
-                    total += loss.item() * len(batch)
-                losses[epoch] = total / len(images)
-    finally:
-        torch.set_num_threads(previous_threads)
+    with _seeded_one_thread(seed):
+        model = make_digit_cnn(n_filters, kernel_size)
+        conv = model[0]
+        if fixed is not None:
+            with torch.no_grad():
+                conv.weight.copy_(torch.from_numpy(fixed)[:, None])
+                conv.bias.zero_()
+            conv.requires_grad_(False)  # no gradients for it: the filters stay fixed
+        initial_filters = conv.weight.detach()[:, 0].clone().numpy()
+        losses, _ = _fit_digit_model(model, split, seed=seed, epochs=epochs, batch_size=batch_size,
+                                     learning_rate=learning_rate)
     return DigitTrainingResult(
         model=model,
         losses=losses,
         initial_filters=initial_filters,
         filters=conv.weight.detach()[:, 0].clone().numpy(),
     )
+
+
+@contextmanager
+def _seeded_one_thread(seed: int) -> Iterator[None]:
+    """Run the body on one CPU thread with PyTorch's random state seeded by ``seed``.
+
+    On one thread, the layers add up their numbers in a fixed order, so the
+    same seed gives the same weights, bit for bit. The global random state
+    and the number of threads are restored afterwards.
+    """
+    import torch
+
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):  # leave the global random state as it was
+            torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _fit_digit_model(
+    model: nn.Module,
+    split: DigitSplit,
+    *,
+    seed: int,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    track_test: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Train ``model`` on the training digits with Adam; the loop of every digit network.
+
+    Each epoch visits the training images once, in an order shuffled by a
+    generator seeded with ``seed``, in minibatches of ``batch_size``; each
+    minibatch takes one Adam step on the cross-entropy loss of the
+    parameters that require a gradient. Arguments are assumed checked;
+    call inside :func:`_seeded_one_thread` for bit-for-bit repeatable runs.
+    The model is in training mode during the loop and in evaluation mode
+    afterwards (this matters only for layers such as batch normalisation).
+
+    Returns
+    -------
+    losses : numpy.ndarray, shape (epochs,), float64
+        The mean training loss of each epoch.
+    test_accuracies : numpy.ndarray, shape (epochs,), float64, or None
+        With ``track_test``, the fraction of test digits classified
+        correctly after each epoch (in evaluation mode).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    images = torch.from_numpy(np.ascontiguousarray(split.train_images))[:, None]  # (N, 1, 8, 8)
+    labels = torch.from_numpy(np.ascontiguousarray(split.train_labels))
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in trainable]
+    steps = 0
+    shuffler = torch.Generator().manual_seed(seed)
+    losses = np.empty(epochs)
+    test_accuracies = np.empty(epochs) if track_test else None
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(images), generator=shuffler)
+        total = 0.0
+        for start in range(0, len(images), batch_size):
+            batch = order[start : start + batch_size]
+            loss = F.cross_entropy(model(images[batch]), labels[batch])
+            gradients = torch.autograd.grad(loss, trainable)  # d loss / d weight
+            steps += 1
+            # adam_step's update, without checking its arguments again at every step.
+            _adam_update(trainable, gradients, moments, steps, learning_rate)
+            total += loss.item() * len(batch)
+        losses[epoch] = total / len(images)
+        model.eval()
+        if test_accuracies is not None:
+            predictions = predict_digits(model, split.test_images)
+            test_accuracies[epoch] = float(np.mean(predictions == split.test_labels))
+    return losses, test_accuracies
 
 
 def adam_step(params, gradients, moments, step: int, learning_rate: float,
