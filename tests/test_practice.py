@@ -147,6 +147,8 @@ def test_plot_curves_draws_each_curve_at_its_steps():
     np.testing.assert_array_equal(lines[1].get_ydata(), [2.0, 4.0])
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "step"
     assert lines[0].get_linestyle() != lines[1].get_linestyle()  # apart without colour
+    ticks = ax.get_xticks()
+    assert np.all(ticks == np.round(ticks))  # no "epoch 1.5"
 
 
 def test_plot_curves_refuses_bad_curves():

@@ -297,6 +297,9 @@ def plot_curves(
         steps = np.arange(start, start + values.size)
         ax.plot(steps, values, color=colour, linestyle=line, marker=marker,
                 markevery=max(1, values.size // 10), markersize=5, label=label)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps, layers, epochs
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
