@@ -172,6 +172,9 @@ CASES = [
     Case("train_deeper_cnn", dict(split=Build(lambda: convbook.DigitSplit(
         COLOUR[:, :8, :8], np.array([1, 2, 3]), COLOUR[:2, :8, :8], np.array([4, 5]),
         np.array([0, 1, 2]), np.array([3, 4]))), epochs=1, batch_norm=True), ()),
+    Case("batch_norm", dict(x=COLOUR[None], weight=np.ones(3), bias=np.zeros(3),
+                            running_mean=np.zeros(3), running_var=np.ones(3), training=True),
+         ("x", "weight", "bias", "running_mean", "running_var")),
 ]
 
 #: Public callables that take no array argument, and why.
@@ -215,6 +218,8 @@ TAKES_NO_ARRAY = {
     "LayerRow": "a record of names and integers",
     "layer_table": "takes a model and integers",
     "DeeperTrainingResult": "a record that train_deeper_cnn fills with its results; it computes nothing",
+    "activation_scales": "takes numbers (a weight scale and sizes)",
+    "plot_curves": "takes a mapping of curves; tests/test_practice.py checks a non-finite value",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for

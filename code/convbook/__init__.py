@@ -49,6 +49,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "layer_matrix": ("col2im", "conv2d_backward_matmul", "plot_conv_arithmetic"),
     "deeper": ("DeeperTrainingResult", "LayerRow", "LeNetDigits", "layer_table", "top_activating",
                "train_deeper_cnn"),
+    "practice": ("activation_scales", "batch_norm", "plot_curves"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
