@@ -221,6 +221,43 @@ def summary(language: str) -> tuple[int, list[str]]:
     return total, lines
 
 
+#: How a translation names a chapter by its number ("{doc}`11장 <gradients>`",
+#: "{ref}`11장 <chapter-gradients>`"), per language. `update` renumbers such
+#: references from _toc.yml, so that adding or moving a chapter never leaves
+#: a translation pointing at the wrong number.
+NUMBERED_CHAPTER = {
+    "ko": re.compile(r"(?P<head>\{(?P<role>doc|ref)\}`)(?P<number>\d+)(?P<tail>장 <(?P<target>[^`<>]+)>`)"),
+}
+
+
+def chapter_numbers() -> dict[str, int]:
+    """Each page's chapter number as the book shows it (the numbered parts of _toc.yml, counted on)."""
+    import yaml
+
+    numbers, count = {}, 0
+    for part in yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["parts"]:
+        for chapter in part["chapters"] if part.get("numbered") else []:
+            count += 1
+            numbers[Path(chapter["file"]).name] = count
+    return numbers
+
+
+def label_pages() -> dict[str, str]:
+    """Each ``(label)=`` of the chapters' sources -> the page that holds it."""
+    return {label: page.stem for page in sorted((ROOT / "book").glob("*.md"))
+            for label in re.findall(r"^\(([\w-]+)\)=\s*$", page.read_text(encoding="utf-8"), flags=re.M)}
+
+
+def renumber_chapter_references(text: str, pattern: re.Pattern, numbers: dict[str, int],
+                                labels: dict[str, str]) -> str:
+    """``text`` with each numbered chapter reference carrying its chapter's current number."""
+    def renumbered(match: re.Match) -> str:
+        page = match["target"] if match["role"] == "doc" else labels.get(match["target"])
+        number = numbers.get(page)
+        return f"{match['head']}{number}{match['tail']}" if number else match.group()
+    return pattern.sub(renumbered, text)
+
+
 def update() -> None:
     """Extract the English messages, merge them into every catalog, and say what is left to translate."""
     if not TRANSLATED:
@@ -234,6 +271,7 @@ def update() -> None:
              "-l", language, "-d", str(LOCALE), "-w", "0"],
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
         )
+    numbers, labels = chapter_numbers(), label_pages()
     for path in catalogs():
         catalog = polib.pofile(str(path), wrapwidth=0)
         catalog.metadata["Project-Id-Version"] = "The Convolutional Layer"
@@ -245,6 +283,10 @@ def update() -> None:
         # message here is a format string, and the guess fails `msgfmt -c`.
         for entry in catalog:
             entry.flags = [flag for flag in entry.flags if not flag.startswith("python-")]
+        pattern = NUMBERED_CHAPTER.get(path.relative_to(LOCALE).parts[0])
+        if pattern:
+            for entry in catalog:
+                entry.msgstr = renumber_chapter_references(entry.msgstr, pattern, numbers, labels)
         catalog.save(str(path))
     for language in TRANSLATED:
         reused = reuse_translations(catalogs(language))

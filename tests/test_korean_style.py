@@ -196,3 +196,16 @@ def test_one_word_per_concept(concept, chosen, avoided):
             problems.append(f"{path}: {word!r} in {entry.msgstr[:100]!r}")
     assert uses, f"{concept}: the style sheet's word {chosen!r} appears in no translation"
     assert not problems, f"{concept}: write {chosen!r}, not:\n  " + "\n  ".join(problems)
+
+
+def test_update_renumbers_chapter_references_from_the_toc():
+    # `translations.py update` rewrites "N장" to each chapter's place in
+    # _toc.yml (checked against this file's own reading of _toc.yml), so a
+    # new or moved chapter never leaves a wrong number behind.
+    numbers, labels = chapter_numbers(), chapter_labels()
+    text = "최대 풀링({doc}`3장 <pooling>` 참고)과 {ref}`1장 <chapter-gradients>`, {doc}`99장 <no-such-page>`"
+    renumbered = translations.renumber_chapter_references(
+        text, translations.NUMBERED_CHAPTER["ko"], translations.chapter_numbers(), translations.label_pages())
+    assert renumbered == (f"최대 풀링({{doc}}`{numbers['pooling']}장 <pooling>` 참고)과 "
+                          f"{{ref}}`{numbers[labels['chapter-gradients']]}장 <chapter-gradients>`, "
+                          "{doc}`99장 <no-such-page>`")
