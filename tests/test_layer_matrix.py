@@ -195,7 +195,7 @@ def test_arithmetic_figures_draw_the_sheet_the_window_and_the_output(options, sh
         k = options["kernel_size"]
         assert width == k
         assert xy == (col * step, sheet - row * step - k)
-        assert cell == ((sheet - out_size) / 2 + col, sheet + 1.2 + out_size - 1 - row)
+        assert cell == ((sheet - out_size) / 2 + col, sheet + 1.4 + out_size - 1 - row)
     # The sheet's blue cells are the real inputs: as many as the input has.
     ax = fig.axes[0]
     blue = [p for p in ax.patches if to_hex(p.get_facecolor()) == "#9ec9e8"]

@@ -281,14 +281,17 @@ def plot_conv_arithmetic(
             f"got {positions}"
         )
 
-    gap = 1.2                                   # cells between the two grids
-    height = sheet + gap + out_size + 0.9
+    gap = 1.4                                   # cells between the two grids
+    height = sheet + gap + out_size + 1.1
     cell = 0.3                                  # inches per cell
-    fig = _new_figure((len(positions) * (sheet + 1) * cell + 0.2, height * cell + 0.1))
+    # Two panels a row, so that the figure stays readable on a phone.
+    n_cols = min(2, len(positions))
+    n_rows = -(-len(positions) // n_cols)
+    fig = _new_figure((n_cols * (sheet + 1) * cell + 0.2, n_rows * height * cell + 0.1))
     out_left = (sheet - out_size) / 2           # the output centred above the sheet
     out_bottom = sheet + gap
     for index, (row, col) in enumerate(positions):
-        ax = fig.add_subplot(1, len(positions), index + 1)
+        ax = fig.add_subplot(n_rows, n_cols, index + 1)
         ax.set_xlim(-0.5, sheet + 0.5)
         ax.set_ylim(-0.2, height - 0.2)
         ax.set_aspect("equal")
@@ -309,8 +312,8 @@ def plot_conv_arithmetic(
                     (out_left + c, out_bottom + out_size - 1 - r), 1, 1,
                     facecolor=_CURRENT if current else _OUTPUT, edgecolor="white", linewidth=1))
         ax.text(sheet / 2, out_bottom + out_size + 0.15, "output", ha="center", va="bottom",
-                fontsize=9)
+                fontsize=11)
         ax.text(sheet / 2, sheet + 0.15, "input" + (" with zeros" if transposed else ""),
-                ha="center", va="bottom", fontsize=9)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99, wspace=0.08)
+                ha="center", va="bottom", fontsize=11)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99, wspace=0.1, hspace=0.05)
     return fig
