@@ -164,6 +164,16 @@ TOC_FILL_JS = """(pages) => {
     });
 }"""
 
+#: The chapters out of the page (kept, to put back), or back in: the
+#: contents' pages alone print in a moment, where every print of the whole
+#: book lays all of it out again.
+CHAPTERS_OUT_JS = """() => {
+    window.convbookChapters = Array.from(document.querySelectorAll("section[data-convbook-chapter]"))
+        .map((section) => { const mark = document.createComment(""); section.replaceWith(mark); return [mark, section]; });
+    return window.convbookChapters.length;
+}"""
+CHAPTERS_BACK_JS = """() => { window.convbookChapters.forEach(([mark, section]) => mark.replaceWith(section)); }"""
+
 #: Every heading the print shows, in order: [level, text] without its "#"
 #: link (for the bookmarks; evaluated with the print stylesheet applied),
 #: and, where they are, the contents' entries, level 0 (they print the
@@ -308,10 +318,11 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
     One print of the whole book, with the table of contents' page numbers
     left empty, tells where every chapter and section starts: its text
     (``pdftotext``) holds each heading, in order. The numbers go into the
-    contents, and only the contents' pages are printed again and take the
-    place of the first print's: each print lays out the whole book, which
-    is most of its time. The bookmarks come from the same headings. The
-    PDF is not tagged: tags would double its size.
+    contents, and the title page and the contents alone, the chapters
+    taken out of the page for a moment, are printed again and take the
+    place of the first print's pages: a print of the whole book lays all of
+    it out again, which is most of its time. The bookmarks come from the
+    same headings. The PDF is not tagged: tags would double its size.
     """
     from playwright.sync_api import sync_playwright
 
@@ -373,12 +384,14 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
                 filled = pages
                 clock = time.perf_counter()
                 front = min(pages) - 1
-                contents = page.pdf(**options, page_ranges=f"1-{front + 1}")
+                if not page.evaluate(CHAPTERS_OUT_JS):
+                    raise PdfError("the single page has no chapters (section[data-convbook-chapter])")
+                contents = page.pdf(**options)
+                page.evaluate(CHAPTERS_BACK_JS)
                 steps["contents' print"] = time.perf_counter() - clock
                 if same_front(contents, pdf, front):
                     break
-                # Laid out otherwise (Chromium places a heading at a page's
-                # foot one way or the other): all of it again, measured again.
+                # Laid out otherwise: all of it again, measured again.
                 pdf, contents = page.pdf(**options), None
             else:
                 raise PdfError("the contents' page numbers do not settle after three prints")
@@ -392,24 +405,20 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
 
 
 def same_front(contents: bytes, pdf: bytes, front: int) -> bool:
-    """Whether the print of the contents (``front`` pages, and the page after them) is laid
-    out as the whole book's: as many pages before the first chapter, which starts alike."""
+    """Whether the print of the title page and the contents alone is laid out as the whole
+    book's first ``front`` pages: as many pages, each with the same words but its numbers."""
+    def words(texts: list[str]) -> list[str]:
+        return [re.sub(r"\d", "", squash(text)) for text in texts]
+
     short = page_texts(contents)
-    return len(short) == front + 1 and squash(short[front]) == squash(page_texts_range(pdf, front + 1))
+    return len(short) == front and words(short) == words(page_texts(pdf, last=front))
 
 
-def page_texts_range(pdf: bytes, number: int) -> str:
-    """One page's text (``number`` from 1)."""
-    result = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", "-f", str(number), "-l", str(number), "-", "-"],
-                            input=pdf, capture_output=True)
-    if result.returncode != 0:
-        raise PdfError(f"pdftotext failed: {result.stderr.decode(errors='replace')[-500:]}")
-    return result.stdout.decode("utf-8")
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    """Each page's text (``pdftotext``, from poppler-utils, which ``make pdf`` installs)."""
-    result = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True)
+def page_texts(pdf: bytes, last: int | None = None) -> list[str]:
+    """Each page's text, up to page ``last`` if given (``pdftotext``, from poppler-utils,
+    which ``make pdf`` installs)."""
+    pages = ["-l", str(last)] if last else []
+    result = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", *pages, "-", "-"], input=pdf, capture_output=True)
     if result.returncode != 0:
         raise PdfError(f"pdftotext failed: {result.stderr.decode(errors='replace')[-500:]}")
     return result.stdout.decode("utf-8").split("\f")[:-1]
@@ -431,24 +440,22 @@ def finish_pdf(pdf: bytes, marks: list[Bookmark], title: str, author: str, langu
     """The PDF with its bookmarks, title, author and language, and its first pages'
     content from another print of them (``front``: that PDF and how many pages), if given.
 
-    The pages themselves stay, so every named destination on them (the
-    links' targets) still leads there; the other print's links name their
-    targets, which the whole book's PDF defines.
+    The pages themselves stay, with their links and every named destination
+    on them: the other print differs only in its numbers.
     """
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, Fit, NameObject, TextStringObject
+    from pypdf.generic import Fit, NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     if front:
         source = PdfReader(io.BytesIO(front[0]))
         for number in range(front[1]):
             page, new = writer.pages[number], source.pages[number]
-            for key in ("/Contents", "/Resources", "/Annots"):
+            # The links stay: the same places on the same pages.
+            for key in ("/Contents", "/Resources"):
                 if key in new:
                     value = new.raw_get(key).clone(writer)
-                    page[NameObject(key)] = ArrayObject(value) if key == "/Annots" else value
-                elif key in page:
-                    del page[NameObject(key)]
+                    page[NameObject(key)] = value
     parents: list = []
     for mark in marks:
         del parents[mark.depth:]
