@@ -53,6 +53,7 @@ import functools
 import html
 import http.server
 import io
+import itertools
 import logging
 import os
 import posixpath
@@ -226,6 +227,9 @@ class Line:
 _PAGE = re.compile(r'<page width="[\d.]+" height="(?P<height>[\d.]+)">(?P<body>.*?)</page>', re.S)
 _LINE = re.compile(r"<line\b[^>]*>(?P<words>.*?)</line>", re.S)
 _WORD = re.compile(r'<word xMin="(?P<x>[\d.]+)" yMin="(?P<y>[\d.]+)"[^>]*>(?P<text>.*?)</word>', re.S)
+#: Icons (Font Awesome's, in Unicode's private use area) are no text: a
+#: line of an icon alone is dropped.
+_ICONS = re.compile("[\ue000-\uf8ff]")
 #: Where a page's bottom margin (its footer) starts, in points from its top
 #: (A4, print.css's 18 mm).
 FOOT_PT = (297 - 18) / 25.4 * 72
@@ -242,13 +246,36 @@ def page_lines(pdf: bytes) -> list[Line]:
         for line in _LINE.finditer(page["body"]):
             words = list(_WORD.finditer(line["words"]))
             if words and float(words[0]["y"]) < FOOT_PT:
-                text = squash(html.unescape("".join(word["text"] for word in words)))
-                lines.append(Line(number, float(words[0]["x"]), height - float(words[0]["y"]), text))
+                text = _ICONS.sub("", squash(html.unescape("".join(word["text"] for word in words))))
+                if text:
+                    lines.append(Line(number, float(words[0]["x"]), height - float(words[0]["y"]), text))
     return lines
 
 
 #: The most lines one heading wraps over.
 HEADING_LINES = 4
+
+
+def _heading_at(lines: list[Line], start: int, target: str, entry: bool) -> int | None:
+    """The last of the lines from ``start`` on that print ``target`` whole, or None.
+
+    ``pdftotext`` may give a heading's number after its words (as two lines, where the
+    number sits on another baseline); a contents' entry (``entry``) may end with its
+    page number.
+    """
+    window: list[str] = []
+    for end in range(start, min(start + HEADING_LINES, len(lines))):
+        text = lines[end].text
+        if entry and not window and text.startswith(target):
+            return end
+        if not text or text not in target:
+            return None
+        window.append(text)
+        if sum(map(len, window)) > len(target):
+            return None
+        if any("".join(order) == target for order in itertools.permutations(window)):
+            return end
+    return None
 
 
 def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[Bookmark]:
@@ -265,27 +292,22 @@ def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[
     for level, title in headings:
         target = squash(title)
         found = None
-        for start in range(position, len(lines)):
-            text = ""
-            for end in range(start, min(start + HEADING_LINES, len(lines))):
-                text += lines[end].text
-                if text == target or (level == 0 and text.startswith(target)):
-                    found = (start, end)
-                elif target.startswith(text):
-                    continue
+        for start in range(position, len(lines)) if target else ():
+            end = _heading_at(lines, start, target, entry=level == 0)
+            if end is not None:
+                found = (start, end)
                 break
-            if found:
-                break
-        if not target or found is None:
+        if found is None:
             raise PdfError(f"the heading {title!r} (h{level}) is not printed where expected, after "
                            f"{marks[-1].title if marks else 'the start'!r} (page {marks[-1].page + 1 if marks else 1})")
         position = found[1] + 1
         if level == 0:
             continue
-        line = lines[found[0]]
+        run = lines[found[0]:found[1] + 1]
         while levels and levels[-1] >= level:
             levels.pop()
-        marks.append(Bookmark(len(levels), title, line.page, line.left, line.top))
+        marks.append(Bookmark(len(levels), title, run[0].page, min(line.left for line in run),
+                              max(line.top for line in run)))
         levels.append(level)
     return marks
 
@@ -344,6 +366,8 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
             context = browser.new_context(color_scheme="light", viewport={"width": 1280, "height": 900},
                                           service_workers="block")
             context.route(unneeded, lambda route: route.abort())
+            # A loaded two-core machine takes its time (Playwright's default is 30 s).
+            context.set_default_timeout(300_000)
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))

@@ -823,19 +823,23 @@ def test_the_pdf_names_the_book_one_way(reader):
 
 def test_headings_are_found_as_whole_lines_after_the_contents():
     """The bookmarks and the contents' page numbers come from where the printed text
-    holds each heading: whole lines (a wrapped heading over two), never prose quoting a
-    heading, never the contents' entry that lists it (ending in its page number or not)."""
+    holds each heading: whole lines (a wrapped heading over two, or its number read after
+    its words), never prose quoting a heading, never the contents' entry that lists it
+    (ending in its page number or not)."""
     line = build_pdf.Line
     lines = [
         line(0, 50, 800, "Contents"), line(0, 50, 780, "1.Imagesasarrays"), line(0, 50, 760, "1.1.Loading3"),
         line(1, 50, 800, "1.Imagesasarrays"), line(1, 50, 700, "Asin1.1.Loading,wereadthephoto."),
         line(2, 50, 500, "1.1.Loading"), line(2, 60, 480, "andconverting"), line(3, 50, 400, "Exercises"),
+        line(3, 60, 300, "Goingdeeper:stride"), line(3, 50, 290, "1.5.1."),
     ]
     headings = [(1, "Contents"), (0, "1. Images as arrays"), (0, "1.1. Loading"),
-                (1, "1. Images as arrays"), (2, "1.1. Loading and converting"), (3, "Exercises")]
+                (1, "1. Images as arrays"), (2, "1.1. Loading and converting"), (3, "Exercises"),
+                (4, "1.5.1. Going deeper: stride")]
     marks = build_pdf.locate_headings(headings, lines)
     assert [(m.depth, m.title, m.page, m.top) for m in marks] == [
         (0, "Contents", 0, 800), (0, "1. Images as arrays", 1, 800),
-        (1, "1.1. Loading and converting", 2, 500), (2, "Exercises", 3, 400)]
+        (1, "1.1. Loading and converting", 2, 500), (2, "Exercises", 3, 400),
+        (3, "1.5.1. Going deeper: stride", 3, 300)]
     with pytest.raises(SystemExit, match="Missing"):
         build_pdf.locate_headings([*headings, (2, "Missing")], lines)
