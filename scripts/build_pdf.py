@@ -197,12 +197,13 @@ PRINT_SCRIPTS = ("documentation_options.js", "togglebutton.js")
 
 
 def squash(text: str) -> str:
-    """Text without white space, hyphens or ligatures ("ﬁ" is "fi"), to compare headings.
+    """Text without white space, invisible characters (zero-width spaces: KaTeX's, soft
+    hyphens), hyphens or ligatures ("ﬁ" is "fi"), to compare headings.
 
     ``pdftotext`` keeps the hyphen where a heading is hyphenated at a line's end.
     """
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(text.replace("-", "").replace("\u00ad", "").replace("\u2010", "").split())
+    text = unicodedata.normalize("NFKC", text).replace("-", "").replace("\u2010", "")
+    return "".join(char for char in "".join(text.split()) if unicodedata.category(char) != "Cf")
 
 
 @dataclass
@@ -278,6 +279,29 @@ def _heading_at(lines: list[Line], start: int, target: str, entry: bool) -> int 
     return None
 
 
+def _pass_entries(lines: list[Line], position: int, entries: list[str]) -> int:
+    """The line after the contents' entries, which start at ``position``.
+
+    With their page numbers, ``pdftotext`` may read the entries in another
+    order (a chapter's before or after its sections): each is the first
+    line not taken yet that prints it, among the next few.
+    """
+    taken: set[int] = set()
+    last = position - 1
+    stop = min(len(lines), position + 4 * len(entries) + 40)
+    for title in entries:
+        target = squash(title)
+        for start in range(position, stop):
+            end = None if start in taken else _heading_at(lines, start, target, entry=True)
+            if end is not None:
+                taken.update(range(start, end + 1))
+                last = max(last, end)
+                break
+        else:
+            raise PdfError(f"the contents' entry {title!r} is not printed in the contents")
+    return last + 1
+
+
 def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[Bookmark]:
     """Each heading (level, text), in order, where the PDF prints it: a bookmark for it.
 
@@ -288,8 +312,17 @@ def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[
     """
     marks: list[Bookmark] = []
     levels: list[int] = []
-    position = 0
-    for level, title in headings:
+    position = index = 0
+    while index < len(headings):
+        level, title = headings[index]
+        if level == 0:
+            entries = []
+            while index < len(headings) and headings[index][0] == 0:
+                entries.append(headings[index][1])
+                index += 1
+            position = _pass_entries(lines, position, entries)
+            continue
+        index += 1
         target = squash(title)
         found = None
         for start in range(position, len(lines)) if target else ():
@@ -301,8 +334,6 @@ def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[
             raise PdfError(f"the heading {title!r} (h{level}) is not printed where expected, after "
                            f"{marks[-1].title if marks else 'the start'!r} (page {marks[-1].page + 1 if marks else 1})")
         position = found[1] + 1
-        if level == 0:
-            continue
         run = lines[found[0]:found[1] + 1]
         while levels and levels[-1] >= level:
             levels.pop()
@@ -430,9 +461,10 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
 
 def same_front(contents: bytes, pdf: bytes, front: int) -> bool:
     """Whether the print of the title page and the contents alone is laid out as the whole
-    book's first ``front`` pages: as many pages, each with the same words but its numbers."""
-    def words(texts: list[str]) -> list[str]:
-        return [re.sub(r"\d", "", squash(text)) for text in texts]
+    book's first ``front`` pages: as many pages, each with the same letters but its numbers."""
+    def words(texts: list[str]) -> list[list[str]]:
+        # Each page's letters: pdftotext may read the entries in another order.
+        return [sorted(re.sub(r"\d", "", squash(text))) for text in texts]
 
     short = page_texts(contents)
     return len(short) == front and words(short) == words(page_texts(pdf, last=front))

@@ -841,5 +841,7 @@ def test_headings_are_found_as_whole_lines_after_the_contents():
         (0, "Contents", 0, 800), (0, "1. Images as arrays", 1, 800),
         (1, "1.1. Loading and converting", 2, 500), (2, "Exercises", 3, 400),
         (3, "1.5.1. Going deeper: stride", 3, 300)]
+    # pdftotext's text of a heading: ligatures, KaTeX's zero-width spaces, soft hyphens.
+    assert build_pdf.squash("9.1.1. \u200bThe ﬁlter's bi\u00adas") == build_pdf.squash("9.1.1. The filter's bias")
     with pytest.raises(SystemExit, match="Missing"):
         build_pdf.locate_headings([*headings, (2, "Missing")], lines)
