@@ -302,13 +302,15 @@ def _pass_entries(lines: list[Line], position: int, entries: list[str]) -> int:
     return last + 1
 
 
-def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[Bookmark]:
+def locate_headings(headings: list[tuple[int, str]], lines: list[Line], front: int | None = None) -> list[Bookmark]:
     """Each heading (level, text), in order, where the PDF prints it: a bookmark for it.
 
     A heading is the next run of whole lines whose text is the heading's, so prose that
     quotes a heading inside a line is never taken for it. A contents' entry (level 0)
-    is passed over, the page number its line may end with included. A bookmark nests
-    under the last one before it of a lower level, as Chromium's own outline does.
+    is passed over, the page number its line may end with included; where the contents
+    are known to fill the first ``front`` pages (their numbers filled in, which
+    ``pdftotext`` reads in no useful order), those pages are. A bookmark nests under
+    the last one before it of a lower level, as Chromium's own outline does.
     """
     marks: list[Bookmark] = []
     levels: list[int] = []
@@ -320,7 +322,10 @@ def locate_headings(headings: list[tuple[int, str]], lines: list[Line]) -> list[
             while index < len(headings) and headings[index][0] == 0:
                 entries.append(headings[index][1])
                 index += 1
-            position = _pass_entries(lines, position, entries)
+            if front is None:
+                position = _pass_entries(lines, position, entries)
+            else:
+                position = next((i for i in range(position, len(lines)) if lines[i].page >= front), len(lines))
             continue
         index += 1
         target = squash(title)
@@ -426,15 +431,16 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
             filled, contents = None, None
             for _ in range(3):
                 lines = page_lines(pdf)
-                marks = locate_headings(headings, lines)
+                # A print with the contents filled in: they keep their pages.
+                marks = locate_headings(headings, lines, None if filled is None else front)
                 found = toc_marks(titles, marks)
                 pages = [marks[index].page + 1 for index in found]
                 if pages == filled:
                     break
                 # The page numbers take no more room than the empty slots
                 # did, so the contents keep their pages, and the book its
-                # layout: checked on the page after them, the first
-                # chapter's, printed with them.
+                # layout: checked letter by letter against a print of the
+                # title page and the contents alone.
                 page.evaluate(TOC_FILL_JS, pages)
                 filled = pages
                 clock = time.perf_counter()

@@ -841,6 +841,10 @@ def test_headings_are_found_as_whole_lines_after_the_contents():
         (0, "Contents", 0, 800), (0, "1. Images as arrays", 1, 800),
         (1, "1.1. Loading and converting", 2, 500), (2, "Exercises", 3, 400),
         (3, "1.5.1. Going deeper: stride", 3, 300)]
+    # Contents with their page numbers, read in any order: passed over as the pages they fill.
+    shuffled = [line(0, 50, 800, "Contents"), line(0, 50, 780, "2"), line(0, 50, 760, "Loading"),
+                line(0, 50, 740, "1.Images"), line(0, 50, 720, "asarrays1.1."), *lines[3:]]
+    assert build_pdf.locate_headings(headings, shuffled, front=1) == marks
     # pdftotext's text of a heading: ligatures, KaTeX's zero-width spaces, soft hyphens.
     assert build_pdf.squash("9.1.1. \u200bThe ﬁlter's bi\u00adas") == build_pdf.squash("9.1.1. The filter's bias")
     with pytest.raises(SystemExit, match="Missing"):
