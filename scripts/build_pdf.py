@@ -14,10 +14,11 @@ again). ``book/_ext/convbook_print.py`` gives that page a title page and a
 table of contents, and ``book/_static/print.css`` lays it out for paper.
 Before printing, every image is loaded and decoded and MathJax has typeset
 every formula (a formula left as TeX stops the build); Chromium then prints
-it twice: the first print tells on which page each chapter and section
-starts, and those numbers go into the table of contents of the second. The PDF has bookmarks
-for the chapters and their sections (Chromium's document outline), working
-internal links, and page numbers in its footer.
+it, and the printed text tells on which page each chapter and section
+starts. Those numbers go into the table of contents, whose pages alone are
+printed again and replace the first print's. The PDF has bookmarks for the
+chapters and their sections (where their headings print), working internal
+links, and page numbers in its footer.
 
 The zip is the built site (``<path-output>/_build/html``), made to read from
 ``file://`` without a server. There a browser refuses whatever it must fetch
@@ -29,7 +30,9 @@ and the stylesheets carry their small SVG images inline.
 The zip also holds every language's PDF found in the output folder
 (``conv-book.pdf``, ``ko/conv-book.pdf``), each where the site publishes it,
 and its pages' "Book (.pdf)" entries and links point at those copies; the
-"Site (.zip)" entry, which would download the zip that is open, is left out.
+"Site (.zip)" entry, which would download the zip that is open, is left out,
+and a link to the zip in a page's text (the landing page's) opens the
+zipped site's own ``index.html``.
 Its search works from ``file://`` as it is: the snippets come from a script
 the site already has (``book/_ext/convbook_search.py``), not from fetches.
 To have both PDFs in the zip, print the other languages first::
@@ -50,6 +53,7 @@ import functools
 import html
 import http.server
 import io
+import itertools
 import logging
 import os
 import posixpath
@@ -82,8 +86,6 @@ ZIP_FOLDER = "conv-book"
 #: Paper and margins, as book/_static/print.css sets them (its page numbers
 #: and the book's title sit in the bottom margin).
 PAPER = {"format": "A4", "margin": {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}}
-#: A bookmark's height at the top of an A4 page, in points from its foot (297 mm less the top margin).
-PAGE_TOP = (297 - 16) / 25.4 * 72
 # pypdf warns about Chromium's cross-reference table ("Object count ...
 # exceeds defined trailer size"), which it reads correctly all the same.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -163,28 +165,45 @@ TOC_FILL_JS = """(pages) => {
     });
 }"""
 
-#: Every heading's text, in order, without its "#" link (for the bookmarks).
-HEADINGS_JS = """() => Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6")).map((h) => {
-    const copy = h.cloneNode(true);
-    copy.querySelectorAll(".headerlink").forEach((a) => a.remove());
-    return copy.textContent.replace(/\\s+/g, " ").trim();
-})"""
-
-#: Only the headings shown, everything's space kept (visibility keeps the
-#: layout): the measuring print only needs where the headings fall, and it
-#: takes half the time of a full one.
-MEASURE_CSS = """@media print {
-    body * { visibility: hidden !important; }
-    h1, h2, h3, h4, h5, h6, :is(h1, h2, h3, h4, h5, h6) * { visibility: visible !important; }
+#: The chapters out of the page (kept, to put back), or back in: the
+#: contents' pages alone print in a moment, where every print of the whole
+#: book lays all of it out again.
+CHAPTERS_OUT_JS = """() => {
+    window.convbookChapters = Array.from(document.querySelectorAll("section[data-convbook-chapter]"))
+        .map((section) => { const mark = document.createComment(""); section.replaceWith(mark); return [mark, section]; });
+    return window.convbookChapters.length;
 }"""
+CHAPTERS_BACK_JS = """() => { window.convbookChapters.forEach(([mark, section]) => mark.replaceWith(section)); }"""
+
+#: Every heading the print shows, in order: [level, text] without its "#"
+#: link (for the bookmarks; evaluated with the print stylesheet applied),
+#: and, where they are, the contents' entries, level 0 (they print the
+#: same words as the headings they list).
+HEADINGS_JS = """() => Array.from(document.querySelectorAll(
+        "h1, h2, h3, h4, h5, h6, .convbook-contents .convbook-toc-title"))
+    .filter((h) => h.getClientRects().length > 0 && getComputedStyle(h).visibility === "visible")
+    .map((h) => {
+        const copy = h.cloneNode(true);
+        copy.querySelectorAll(".headerlink").forEach((a) => a.remove());
+        const level = /^H[1-6]$/.test(h.tagName) ? Number(h.tagName[1]) : 0;
+        return [level, copy.textContent.replace(/\\s+/g, " ").trim()];
+    })"""
+
+#: The only scripts the print runs (of the page's own, ``_static``):
+#: togglebutton.js makes the solutions' toggles, which the print opens. The
+#: theme's scripts (navigation, search, copy buttons) print nothing and
+#: took a third of the page's load.
+PRINT_SCRIPTS = ("documentation_options.js", "togglebutton.js")
 
 
 def squash(text: str) -> str:
-    """Text without white space or ligatures ("ﬁ" is "fi"), to compare headings.
+    """Text without white space, invisible characters (zero-width spaces: KaTeX's, soft
+    hyphens), hyphens or ligatures ("ﬁ" is "fi"), to compare headings.
 
-    Chromium's bookmarks lose the space where a heading wraps.
+    ``pdftotext`` keeps the hyphen where a heading is hyphenated at a line's end.
     """
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    text = unicodedata.normalize("NFKC", text).replace("-", "").replace("\u2010", "")
+    return "".join(char for char in "".join(text.split()) if unicodedata.category(char) != "Cf")
 
 
 @dataclass
@@ -196,54 +215,136 @@ class Bookmark:
     top: float
 
 
-_DOUBLED_NUMBER = re.compile(r"^((?:\d+\.)+ )\1(.*)$")
+@dataclass
+class Line:
+    """A line of a printed page's text above its footer, as ``pdftotext -bbox-layout`` reads it."""
+
+    page: int  # from 0
+    left: float  # points from the page's left edge
+    top: float  # points from the page's foot (PDF coordinates)
+    text: str  # squashed
 
 
-def undouble(title: str) -> str:
-    """A bookmark's title as its heading reads: Chromium's outline sometimes holds a
-    heading's text, or its number, twice ("1.5. 1.5. ExercisesExercises", "4.4. 4.4. 연습문제"),
-    or, around inline code, each word twice."""
-    match = _DOUBLED_NUMBER.match(title)
-    number, rest = (match[1], match[2]) if match else ("", title)
-    half = len(rest) // 2
-    if rest and len(rest) % 2 == 0 and rest[:half] == rest[half:]:
-        rest = rest[:half]
-    # A heading with inline code: each plain-text word twice in a row
-    # ("What What torch.autograd computes computes").
-    words = rest.split(" ")
-    if len(words) > 1 and any(a == b for a, b in zip(words, words[1:])):
-        rest = " ".join(word for i, word in enumerate(words) if i == 0 or word != words[i - 1])
-    return number + rest
+_PAGE = re.compile(r'<page width="[\d.]+" height="(?P<height>[\d.]+)">(?P<body>.*?)</page>', re.S)
+_LINE = re.compile(r"<line\b[^>]*>(?P<words>.*?)</line>", re.S)
+_WORD = re.compile(r'<word xMin="(?P<x>[\d.]+)" yMin="(?P<y>[\d.]+)"[^>]*>(?P<text>.*?)</word>', re.S)
+#: Icons (Font Awesome's, in Unicode's private use area) are no text: a
+#: line of an icon alone is dropped.
+_ICONS = re.compile("[\ue000-\uf8ff]")
+#: Where a page's bottom margin (its footer) starts, in points from its top
+#: (A4, print.css's 18 mm).
+FOOT_PT = (297 - 18) / 25.4 * 72
 
 
-def read_outline(pdf: bytes) -> list[Bookmark]:
-    """The PDF's bookmarks (Chromium's document outline), in order."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(pdf))
-    marks: list[Bookmark] = []
-
-    def walk(items, depth):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                title = undouble(" ".join(str(item.title).split()))
-                marks.append(Bookmark(depth, title, reader.get_destination_page_number(item),
-                                      float(item.left or 0), float(item.top or 0)))
-
-    walk(reader.outline, 0)
-    return marks
+def page_lines(pdf: bytes) -> list[Line]:
+    """Every line of text of the PDF's pages, footers aside, in reading order."""
+    result = subprocess.run([PDFTOTEXT, "-bbox-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True)
+    if result.returncode != 0:
+        raise PdfError(f"pdftotext failed: {result.stderr.decode(errors='replace')[-500:]}")
+    lines = []
+    for number, page in enumerate(_PAGE.finditer(result.stdout.decode("utf-8"))):
+        height = float(page["height"])
+        for line in _LINE.finditer(page["body"]):
+            words = list(_WORD.finditer(line["words"]))
+            if words and float(words[0]["y"]) < FOOT_PT:
+                text = _ICONS.sub("", squash(html.unescape("".join(word["text"] for word in words))))
+                if text:
+                    lines.append(Line(number, float(words[0]["x"]), height - float(words[0]["y"]), text))
+    return lines
 
 
-def retitle(marks: list[Bookmark], headings: list[str]) -> list[Bookmark]:
-    """The bookmarks with their headings' own text (spaces where a heading wraps)."""
-    position = 0
-    for mark in marks:
-        for index in range(position, len(headings)):
-            if squash(headings[index]) == squash(mark.title):
-                mark.title, position = headings[index], index + 1
+#: The most lines one heading wraps over.
+HEADING_LINES = 4
+
+
+def _heading_at(lines: list[Line], start: int, target: str, entry: bool) -> int | None:
+    """The last of the lines from ``start`` on that print ``target`` whole, or None.
+
+    ``pdftotext`` may give a heading's number after its words (as two lines, where the
+    number sits on another baseline); a contents' entry (``entry``) may end with its
+    page number.
+    """
+    window: list[str] = []
+    for end in range(start, min(start + HEADING_LINES, len(lines))):
+        text = lines[end].text
+        if entry and not window and text.startswith(target):
+            return end
+        if not text or text not in target:
+            return None
+        window.append(text)
+        if sum(map(len, window)) > len(target):
+            return None
+        if any("".join(order) == target for order in itertools.permutations(window)):
+            return end
+    return None
+
+
+def _pass_entries(lines: list[Line], position: int, entries: list[str]) -> int:
+    """The line after the contents' entries, which start at ``position``.
+
+    With their page numbers, ``pdftotext`` may read the entries in another
+    order (a chapter's before or after its sections): each is the first
+    line not taken yet that prints it, among the next few.
+    """
+    taken: set[int] = set()
+    last = position - 1
+    stop = min(len(lines), position + 4 * len(entries) + 40)
+    for title in entries:
+        target = squash(title)
+        for start in range(position, stop):
+            end = None if start in taken else _heading_at(lines, start, target, entry=True)
+            if end is not None:
+                taken.update(range(start, end + 1))
+                last = max(last, end)
                 break
+        else:
+            raise PdfError(f"the contents' entry {title!r} is not printed in the contents")
+    return last + 1
+
+
+def locate_headings(headings: list[tuple[int, str]], lines: list[Line], front: int | None = None) -> list[Bookmark]:
+    """Each heading (level, text), in order, where the PDF prints it: a bookmark for it.
+
+    A heading is the next run of whole lines whose text is the heading's, so prose that
+    quotes a heading inside a line is never taken for it. A contents' entry (level 0)
+    is passed over, the page number its line may end with included; where the contents
+    are known to fill the first ``front`` pages (their numbers filled in, which
+    ``pdftotext`` reads in no useful order), those pages are. A bookmark nests under
+    the last one before it of a lower level, as Chromium's own outline does.
+    """
+    marks: list[Bookmark] = []
+    levels: list[int] = []
+    position = index = 0
+    while index < len(headings):
+        level, title = headings[index]
+        if level == 0:
+            entries = []
+            while index < len(headings) and headings[index][0] == 0:
+                entries.append(headings[index][1])
+                index += 1
+            if front is None:
+                position = _pass_entries(lines, position, entries)
+            else:
+                position = next((i for i in range(position, len(lines)) if lines[i].page >= front), len(lines))
+            continue
+        index += 1
+        target = squash(title)
+        found = None
+        for start in range(position, len(lines)) if target else ():
+            end = _heading_at(lines, start, target, entry=level == 0)
+            if end is not None:
+                found = (start, end)
+                break
+        if found is None:
+            raise PdfError(f"the heading {title!r} (h{level}) is not printed where expected, after "
+                           f"{marks[-1].title if marks else 'the start'!r} (page {marks[-1].page + 1 if marks else 1})")
+        position = found[1] + 1
+        run = lines[found[0]:found[1] + 1]
+        while levels and levels[-1] >= level:
+            levels.pop()
+        marks.append(Bookmark(len(levels), title, run[0].page, min(line.left for line in run),
+                              max(line.top for line in run)))
+        levels.append(level)
     return marks
 
 
@@ -272,12 +373,14 @@ def toc_marks(entries: list[tuple[int, str]], marks: list[Bookmark]) -> list[int
 def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, dict]:
     """Print the single page at ``url``; return the PDF and facts about it.
 
-    Two prints, laid out for print first: the first, tagged, with only the
-    headings visible, gives Chromium's document outline, so where every
-    chapter and section starts; their pages go into the table of contents,
-    and the second print is the PDF, with the first one's outline as its
-    bookmarks (a third only when a heading moved between the two: see
-    :func:`settle`). The PDF is not tagged: tags would double its size.
+    One print of the whole book, with the table of contents' page numbers
+    left empty, tells where every chapter and section starts: its text
+    (``pdftotext``) holds each heading, in order. The numbers go into the
+    contents, and the title page and the contents alone, the chapters
+    taken out of the page for a moment, are printed again and take the
+    place of the first print's pages: a print of the whole book lays all of
+    it out again, which is most of its time. The bookmarks come from the
+    same headings. The PDF is not tagged: tags would double its size.
     """
     from playwright.sync_api import sync_playwright
 
@@ -285,15 +388,26 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
         raise PdfError(f"Chromium not found at {CHROMIUM}: `make pdf` installs Debian's chromium; "
                        "set CHROMIUM to use another binary")
     options = dict(PAPER, print_background=True, prefer_css_page_size=True)
+    steps: dict[str, float] = {}
+
+    def unneeded(target: str) -> bool:
+        if not target.startswith(url):
+            return True
+        path = target.split("?")[0]
+        return path.endswith(".js") and "/_static/" in path and not path.endswith(PRINT_SCRIPTS)
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(color_scheme="light", viewport={"width": 1280, "height": 900},
                                           service_workers="block")
-            context.route(lambda target: not target.startswith(url), lambda route: route.abort())
+            context.route(unneeded, lambda route: route.abort())
+            # A loaded two-core machine takes its time (Playwright's default is 30 s).
+            context.set_default_timeout(300_000)
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            clock = time.perf_counter()
             page.goto(url + "index.html", wait_until="load")
             ready = page.evaluate(READY_JS)
             if ready["broken"]:
@@ -307,91 +421,103 @@ def print_pdf(url: str, title: str, author: str, language: str) -> tuple[bytes, 
             titles = page.evaluate(TOC_TITLES_JS)
             if not titles:
                 raise PdfError("the single page has no table of contents (is book/_ext/convbook_print.py loaded?)")
-            headings = page.evaluate(HEADINGS_JS)
-            # Chromium lays out a page's very first print a little
-            # differently from every later one (a page break may move) when
-            # the print's own fonts load only then: laid out for print first,
-            # with every font loaded, the two prints that count agree (and
-            # check_chapter_pages checks it).
             page.emulate_media(media="print")
             page.evaluate("async () => { await document.fonts.ready; }")
-            measure = page.add_style_tag(content=MEASURE_CSS)
-            measured = page.pdf(**options, tagged=True, outline=True)
-            marks = read_outline(measured)
-            measure.evaluate("(style) => style.remove()")
-            found = toc_marks(titles, marks)
-            # The page numbers take no more room than the empty slots did,
-            # so the layout, and so every page number, holds; checked below.
-            page.evaluate(TOC_FILL_JS, [marks[index].page + 1 for index in found])
-            # Chromium's prints of one page alternate between two layouts
-            # where a heading kept with what follows it sits at a page's foot
-            # (at its foot, or atop the next page): a throwaway print of one
-            # page, and the PDF is laid out as the measuring print was.
-            page.pdf(**options, page_ranges="1")
+            headings = page.evaluate(HEADINGS_JS)
+            steps["page load"] = time.perf_counter() - clock
+            clock = time.perf_counter()
             pdf = page.pdf(**options)
-            # Should a heading still have moved, the printed pages say where
-            # it is, and the contents are filled in again.
-            printed = page_texts(pdf)
-            if settle(titles, marks, found, printed):
-                page.evaluate(TOC_FILL_JS, [marks[index].page + 1 for index in found])
-                page.pdf(**options, page_ranges="1")
-                pdf = page.pdf(**options)
-                printed = page_texts(pdf)
+            steps["print"] = time.perf_counter() - clock
+            filled, contents = None, None
+            for _ in range(3):
+                lines = page_lines(pdf)
+                # A print with the contents filled in: they keep their pages.
+                marks = locate_headings(headings, lines, None if filled is None else front)
+                found = toc_marks(titles, marks)
+                pages = [marks[index].page + 1 for index in found]
+                if pages == filled:
+                    break
+                # The page numbers take no more room than the empty slots
+                # did, so the contents keep their pages, and the book its
+                # layout: checked letter by letter against a print of the
+                # title page and the contents alone.
+                page.evaluate(TOC_FILL_JS, pages)
+                filled = pages
+                clock = time.perf_counter()
+                front = min(pages) - 1
+                if not page.evaluate(CHAPTERS_OUT_JS):
+                    raise PdfError("the single page has no chapters (section[data-convbook-chapter])")
+                contents = page.pdf(**options)
+                page.evaluate(CHAPTERS_BACK_JS)
+                steps["contents' print"] = time.perf_counter() - clock
+                if same_front(contents, pdf, front):
+                    break
+                # Laid out otherwise: all of it again, measured again.
+                pdf, contents = page.pdf(**options), None
+            else:
+                raise PdfError("the contents' page numbers do not settle after three prints")
         finally:
             browser.close()
-    pages = [marks[index].page + 1 for index in found]
-    check_chapter_pages(printed, [title for _, title in titles], pages, page_total(measured))
-    pdf = finish_pdf(pdf, retitle(marks, headings), title, author, language)
+    check_chapter_pages(lines, [title for _, title in titles], pages)
+    pdf = finish_pdf(pdf, marks, title, author, language, (contents, front) if contents else None)
     chapters = {title: number for (level, title), number in zip(titles, pages) if level == 1}
-    return pdf, {"images": ready["images"], "chapters": chapters, "sections": len(titles) - len(chapters)}
+    return pdf, {"images": ready["images"], "chapters": chapters, "sections": len(titles) - len(chapters),
+                 "steps": steps}
 
 
-def page_total(pdf: bytes) -> int:
-    from pypdf import PdfReader
+def same_front(contents: bytes, pdf: bytes, front: int) -> bool:
+    """Whether the print of the title page and the contents alone is laid out as the whole
+    book's first ``front`` pages: as many pages, each with the same letters but its numbers."""
+    def words(texts: list[str]) -> list[list[str]]:
+        # Each page's letters: pdftotext may read the entries in another order.
+        return [sorted(re.sub(r"\d", "", squash(text))) for text in texts]
 
-    return len(PdfReader(io.BytesIO(pdf)).pages)
+    short = page_texts(contents)
+    return len(short) == front and words(short) == words(page_texts(pdf, last=front))
 
 
-def page_texts(pdf: bytes) -> list[str]:
-    """Each page's text (``pdftotext``, from poppler-utils, which ``make pdf`` installs)."""
-    result = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True)
+def page_texts(pdf: bytes, last: int | None = None) -> list[str]:
+    """Each page's text, up to page ``last`` if given (``pdftotext``, from poppler-utils,
+    which ``make pdf`` installs)."""
+    pages = ["-l", str(last)] if last else []
+    result = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", *pages, "-", "-"], input=pdf, capture_output=True)
     if result.returncode != 0:
         raise PdfError(f"pdftotext failed: {result.stderr.decode(errors='replace')[-500:]}")
     return result.stdout.decode("utf-8").split("\f")[:-1]
 
 
-def settle(entries: list[tuple[int, str]], marks: list[Bookmark], found: list[int], printed: list[str]) -> bool:
-    """Move each section's bookmark to the page next to it that prints its heading, if its
-    own does not; return whether one moved."""
-    moved = False
-    for (level, title), index in zip(entries, found):
-        mark = marks[index]
-        if level == 1 or squash(title) in squash(printed[mark.page]):
-            continue
-        for page in (mark.page + 1, mark.page - 1):
-            if 0 <= page < len(printed) and squash(title) in squash(printed[page]):
-                mark.page, mark.top, moved = page, PAGE_TOP, True
-                break
-    return moved
-
-
-def check_chapter_pages(printed: list[str], titles: list[str], pages: list[int], measured_total: int) -> None:
-    """The PDF (its pages' text) has as many pages as the measuring print, and each
-    chapter's and section's title is on the page the contents (and the bookmarks) give."""
-    if len(printed) != measured_total:
-        raise PdfError(f"the PDF has {len(printed)} pages, its measuring print {measured_total}")
+def check_chapter_pages(lines: list[Line], titles: list[str], pages: list[int]) -> None:
+    """Each chapter's and section's title is on the page the contents (and the bookmarks) give."""
+    printed: dict[int, str] = {}
+    for line in lines:
+        printed[line.page] = printed.get(line.page, "") + line.text
     moved = [f"{title!r} (page {number})" for title, number in zip(titles, pages)
-             if squash(title) not in squash(printed[number - 1])]
+             if squash(title) not in printed.get(number - 1, "")]
     if moved:
         raise PdfError(f"chapters or sections not on the pages the contents give: {moved}")
 
 
-def finish_pdf(pdf: bytes, marks: list[Bookmark], title: str, author: str, language: str) -> bytes:
-    """The PDF with its bookmarks, title, author and language."""
+def finish_pdf(pdf: bytes, marks: list[Bookmark], title: str, author: str, language: str,
+               front: tuple[bytes, int] | None = None) -> bytes:
+    """The PDF with its bookmarks, title, author and language, and its first pages'
+    content from another print of them (``front``: that PDF and how many pages), if given.
+
+    The pages themselves stay, with their links and every named destination
+    on them: the other print differs only in its numbers.
+    """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import Fit, NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    if front:
+        source = PdfReader(io.BytesIO(front[0]))
+        for number in range(front[1]):
+            page, new = writer.pages[number], source.pages[number]
+            # The links stay: the same places on the same pages.
+            for key in ("/Contents", "/Resources"):
+                if key in new:
+                    value = new.raw_get(key).clone(writer)
+                    page[NameObject(key)] = value
     parents: list = []
     for mark in marks:
         del parents[mark.depth:]
@@ -481,7 +607,12 @@ def offline_downloads(text: str, page: str, pdfs: set[str]) -> str:
         text = text.replace(f'href="{site}{pdf}"', f'href="{posixpath.relpath(pdf, folder)}"')
     # The menu's "Site (.zip)" entry: the reader has the site already.
     entry = re.compile(rf'<li>\s*<a href="{re.escape(site + SITE_ZIP_NAME)}"[^>]*>.*?</a>\s*</li>', re.S)
-    return entry.sub("", text)
+    text = entry.sub("", text)
+    # A link to the zip in a page's text (the landing page's "or the whole
+    # site, conv-book-site.zip, and open its index.html"): that index.html.
+    language = page.split("/")[0] if page.split("/")[0] in build_book.LANGUAGES[1:] else build_book.LANGUAGES[0]
+    home = posixpath.relpath(f"{_language_folder(language)}index.html", folder)
+    return text.replace(f'href="{site}{SITE_ZIP_NAME}"', f'href="{home}"')
 
 
 def build_zip(site: Path, target: Path, pdfs: dict[str, Path] | None = None) -> int:
@@ -547,7 +678,7 @@ def build_pdf(language: str, output: Path, out: Path, quiet: bool = True) -> tup
     title, author = page_facts(single)
     with serve(single) as server:
         pdf, facts = print_pdf(server.url, title, author, language)
-    facts["seconds"] = {"single page": built - start, "printing": time.perf_counter() - built}
+    facts["seconds"] = {"single page": built - start, "printing": time.perf_counter() - built, **facts.pop("steps")}
     target = pdf_path(out, language)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(pdf)

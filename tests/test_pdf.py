@@ -772,6 +772,17 @@ def test_the_zip_reads_offline_from_disk(offline, browser, tmp_path):
     folder = tmp_path / build_pdf.ZIP_FOLDER
     chapter = next(page for page in PAGES if page.endswith("padding-stride"))
     problems = []
+    # The landing pages (issue 18, 6): each link to the PDF or the zip, in the menus
+    # and in the text ("... or the whole site, conv-book-site.zip"), leads to a file
+    # inside the zip, never online.
+    for landing in ("book/index.html", "ko/book/index.html"):
+        text = (folder / landing).read_text(encoding="utf-8")
+        links = re.findall(r'<a\b[^>]*\bhref="([^"]+)"[^>]*>(?:(?!</a>).)*?(conv-book(?:-site)?\.(?:pdf|zip))',
+                           text, flags=re.S)
+        assert {name for _, name in links} == {build_pdf.PDF_NAME, build_pdf.SITE_ZIP_NAME}, f"{landing}: {links}"
+        links += [(href, href) for href in re.findall(r'href="([^"]+\.(?:pdf|zip))"', text)]
+        problems += [f"{landing}: {name!r} links {href}, not a file in the zip" for href, name in links
+                     if "://" in href or not ((folder / landing).parent / href).resolve().is_file()]
     context = browser.new_context()
     # Nothing may come from anywhere but the disk.
     context.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
@@ -828,11 +839,31 @@ def test_the_pdf_names_the_book_one_way(reader, pages_text):
         assert not SHORT_ENGLISH.search(" ".join(text.split())), f"page {number}: the short name"
 
 
-def test_bookmark_titles_are_undoubled():
-    """Chromium's outline sometimes doubles a heading's number, its text, or around inline
-    code each word: the contents must still find each heading's bookmark."""
-    assert build_pdf.undouble("1.5. 1.5. ExercisesExercises") == "1.5. Exercises"
-    assert build_pdf.undouble("4.4. 4.4. 연습문제") == "4.4. 연습문제"
-    assert build_pdf.undouble("11.6. What What torch.autograd computes computes") == \
-        "11.6. What torch.autograd computes"
-    assert build_pdf.undouble("2.3. How big is the output?") == "2.3. How big is the output?"
+def test_headings_are_found_as_whole_lines_after_the_contents():
+    """The bookmarks and the contents' page numbers come from where the printed text
+    holds each heading: whole lines (a wrapped heading over two, or its number read after
+    its words), never prose quoting a heading, never the contents' entry that lists it
+    (ending in its page number or not)."""
+    line = build_pdf.Line
+    lines = [
+        line(0, 50, 800, "Contents"), line(0, 50, 780, "1.Imagesasarrays"), line(0, 50, 760, "1.1.Loading3"),
+        line(1, 50, 800, "1.Imagesasarrays"), line(1, 50, 700, "Asin1.1.Loading,wereadthephoto."),
+        line(2, 50, 500, "1.1.Loading"), line(2, 60, 480, "andconverting"), line(3, 50, 400, "Exercises"),
+        line(3, 60, 300, "Goingdeeper:stride"), line(3, 50, 290, "1.5.1."),
+    ]
+    headings = [(1, "Contents"), (0, "1. Images as arrays"), (0, "1.1. Loading"),
+                (1, "1. Images as arrays"), (2, "1.1. Loading and converting"), (3, "Exercises"),
+                (4, "1.5.1. Going deeper: stride")]
+    marks = build_pdf.locate_headings(headings, lines)
+    assert [(m.depth, m.title, m.page, m.top) for m in marks] == [
+        (0, "Contents", 0, 800), (0, "1. Images as arrays", 1, 800),
+        (1, "1.1. Loading and converting", 2, 500), (2, "Exercises", 3, 400),
+        (3, "1.5.1. Going deeper: stride", 3, 300)]
+    # Contents with their page numbers, read in any order: passed over as the pages they fill.
+    shuffled = [line(0, 50, 800, "Contents"), line(0, 50, 780, "2"), line(0, 50, 760, "Loading"),
+                line(0, 50, 740, "1.Images"), line(0, 50, 720, "asarrays1.1."), *lines[3:]]
+    assert build_pdf.locate_headings(headings, shuffled, front=1) == marks
+    # pdftotext's text of a heading: ligatures, KaTeX's zero-width spaces, soft hyphens.
+    assert build_pdf.squash("9.1.1. \u200bThe ﬁlter's bi\u00adas") == build_pdf.squash("9.1.1. The filter's bias")
+    with pytest.raises(SystemExit, match="Missing"):
+        build_pdf.locate_headings([*headings, (2, "Missing")], lines)

@@ -715,7 +715,8 @@ def standalone_notebook(app, docname: str, executed, ctx: NotebookContext | None
 
 
 def write_notebooks(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
+    # The single page (singlehtml) is only printed: its notebooks would go unread.
+    if exception is not None or app.builder.format != "html" or app.builder.name == "singlehtml":
         return
     from jupyter_cache import get_cache
     from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook

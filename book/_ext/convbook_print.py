@@ -158,6 +158,7 @@ def _docname_of(node, default: str) -> str:
 
 #: Raw HTML that is interactive: the kernel playground, or anything marked so.
 INTERACTIVE = re.compile(r'class="[^"]*\b(?:conv-playground|convbook-interactive)\b')
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S)
 
 
 def interactive_notes(app, doctree, docname) -> None:
@@ -168,6 +169,13 @@ def interactive_notes(app, doctree, docname) -> None:
         if "html" not in raw.get("format", "").split() or not INTERACTIVE.search(raw.astext()):
             continue
         url = page_url(app.config, _docname_of(raw, docname))
+        if app.builder.name == "singlehtml":
+            # The single page only prints, and print.css hides the part: its
+            # scripts (the playground's computes every preset) would only
+            # slow the PDF's page load.
+            quiet = nodes.raw("", _SCRIPT.sub("", raw.astext()), format=raw["format"])
+            raw.replace_self(quiet)
+            raw = quiet
         text = html.escape(words(app.config)["interactive"])
         note = nodes.raw(
             "",

@@ -190,7 +190,8 @@ def _write_if_changed(path: Path, content: bytes) -> None:
 
 
 def _on_build_finished(app, exception) -> None:
-    if exception is None and app.builder.format == "html":
+    # The single page (singlehtml) is only printed, without the playground.
+    if exception is None and app.builder.format == "html" and app.builder.name != "singlehtml":
         write_playground_data(app.outdir)
 
 
