@@ -222,3 +222,23 @@ def test_match_filters_finds_a_hidden_permutation():
         match_filters(first, second[:5])
     with pytest.raises(ValueError, match="all-zero"):
         match_filters(np.zeros((2, 3, 3)), np.ones((2, 3, 3)))
+
+
+def test_the_chapter_table_shows_what_layer_table_computes(site):
+    """The built page's layer table (glued numbers) against layer_table on a fresh model."""
+    import re
+
+    from convbook import layer_table
+
+    html = (site / "book" / "deeper-cnn.html").read_text()
+    table = html.split('id="table-deeper-layers"', 1)[1].split("</table>", 1)[0]
+    cells = [re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", table, flags=re.S)]
+    rows = {row.name: row for row in layer_table(LeNetDigits())}
+    shown = [cells[i:i + 6] for i in range(0, len(cells), 6)]
+    assert [line[0] for line in shown] == ["conv1", "pool1", "conv2", "pool2", "fc"]
+    for name, shape, parameters, flops, memory, field in shown:
+        row = rows[name]
+        assert shape == " x ".join(str(size) for size in row.output_shape)
+        assert (int(parameters), int(flops), int(memory)) == (row.parameters, row.flops, row.activation_bytes)
+        assert field == (str(row.receptive_field) if row.receptive_field else "all")

@@ -814,15 +814,18 @@ def test_the_zip_reads_offline_from_disk(offline, browser, tmp_path):
     fail_if(problems, "reading the zipped site from file://:")
 
 
-def test_the_pdf_names_the_book_one_way(reader):
+def test_the_pdf_names_the_book_one_way(reader, pages_text):
     # Issue 18: one name per language (tests/test_names.py checks the site's and the notebooks').
+    # Each page's text is pdftotext's, read once for all the PDF tests (pypdf's
+    # extract_text finds the same names, at a dozen times the cost).
     from test_names import NAMES, SHORT_ENGLISH
 
     assert reader.metadata.title == NAMES["en"]
-    first = " ".join(reader.pages[0].extract_text().split())
+    assert len(pages_text) == len(reader.pages)
+    first = " ".join(pages_text[0].split())
     assert NAMES["en"] in first, f"the title page: {first[:200]!r}"
-    for number, page in enumerate(reader.pages, start=1):
-        assert not SHORT_ENGLISH.search(" ".join(page.extract_text().split())), f"page {number}: the short name"
+    for number, text in enumerate(pages_text, start=1):
+        assert not SHORT_ENGLISH.search(" ".join(text.split())), f"page {number}: the short name"
 
 
 def test_bookmark_titles_are_undoubled():

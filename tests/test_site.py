@@ -26,7 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -254,7 +254,7 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
 
 
 @pytest.fixture(scope="module")
-def visits(site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
+def visits(site, site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
     """Every TOC page in every viewport and theme, visited once, two browsers at a time.
 
     The page loads, axe-core and the screenshots run in Chromium's own
@@ -271,6 +271,9 @@ def visits(site_url, axe_source) -> dict[tuple[str, str, str], Visit]:
     groups = [combos[0::2], combos[1::2]]
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
         parts = list(pool.map(lambda group: _visit_combos(site_url, axe_source, group), groups))
+    # The checks of these records run on one core: the Nu Html Checker uses
+    # the other meanwhile (test_html_is_valid collects its report).
+    _start_html_check(site)
     return {key: record for part in parts for key, record in part.items()}
 
 
@@ -695,16 +698,33 @@ def test_links_and_anchors_resolve(site, linkchecker_run):
     fail_if(broken, "LinkChecker (file mode, AnchorCheck): broken internal links or anchors:")
 
 
-def test_html_is_valid(site):
+def run_html_check(site: Path) -> subprocess.CompletedProcess:
+    """The Nu Html Checker (--errors-only, JSON on stderr) over every page of the site."""
     java = shutil.which("java")
     assert java, "java is needed for the Nu Html Checker (vnu.jar)"
     assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run `make setup` (npm ci)"
     # Theme template fragments in _static are not pages.
     pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts)
-    result = subprocess.run(
+    return subprocess.run(
         [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, pages)],
         capture_output=True, text=True, timeout=600,
     )
+
+
+#: The Nu Html Checker's run, once started beside the other checks (:func:`_start_html_check`).
+_HTML_CHECK: dict[Path, Future] = {}
+
+
+def _start_html_check(site: Path) -> None:
+    if site not in _HTML_CHECK:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnu")
+        _HTML_CHECK[site] = pool.submit(run_html_check, site)
+        pool.shutdown(wait=False)
+
+
+def test_html_is_valid(site):
+    started = _HTML_CHECK.pop(site, None)
+    result = started.result() if started is not None else run_html_check(site)
     report = json.loads(result.stderr or '{"messages": []}')
     errors = [
         f"{Path(urlsplit(m.get('url', '')).path).relative_to(site)}:{m.get('lastLine', '?')}: {m.get('message')}"

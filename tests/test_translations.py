@@ -20,6 +20,7 @@ in ``tests/test_site.py``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -207,6 +208,12 @@ def read_page(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
     return page
+
+
+@functools.lru_cache(maxsize=None)
+def korean_prose(path: Path) -> str:
+    """A built Korean page's prose as one text, read once per test run (the search tests ask often)."""
+    return " ".join(read_page(path).prose)
 
 
 @pytest.fixture(scope="module")
@@ -416,8 +423,7 @@ def _pages_with_word(site, term: str) -> set[str]:
     pattern = re.compile(rf"(?<![\uac00-\ud7a3]){re.escape(term)}(?:{'|'.join(map(re.escape, PARTICLES))})?"
                          r"(?![\uac00-\ud7a3])")
     for page in PAGES:
-        prose = " ".join(read_page(site / LANGUAGE / f"{page}.html").prose)
-        if pattern.search(prose):
+        if pattern.search(korean_prose(site / LANGUAGE / f"{page}.html")):
             found.add(page)
     return found
 
@@ -453,10 +459,10 @@ def test_korean_search_finds_a_word_only_written_with_a_particle(site, browser, 
     """The issue's case: a page that says 배열로 (never 배열 alone) is found by 배열."""
     bare = re.compile(r"배열(?![\uac00-\ud7a3])")
     with_particle = [page for page in PAGES
-                     if "배열로" in " ".join(read_page(site / LANGUAGE / f"{page}.html").prose)]
+                     if "배열로" in korean_prose(site / LANGUAGE / f"{page}.html")]
     assert with_particle, "no Korean page says 배열로"
     only = [page for page in with_particle
-            if not bare.search(" ".join(read_page(site / LANGUAGE / f"{page}.html").prose))]
+            if not bare.search(korean_prose(site / LANGUAGE / f"{page}.html"))]
     found = _search(browser, site_url, "배열")
     assert set(with_particle) <= found, f"pages saying 배열로 not found by 배열: {sorted(set(with_particle) - found)}"
     # Without particle stripping, these could not be found at all.
