@@ -35,3 +35,12 @@ def test_magnitude_cmap_leaves_a_map_with_negative_values_diverging():
 def test_magnitude_cmap_needs_per_panel():
     with pytest.raises(ValueError, match="magnitude_cmap"):
         convbook.plot_feature_maps(np.ones((1, 3, 3)), symmetric=True, magnitude_cmap="viridis")
+
+
+def test_a_clipped_magnitude_bar_points_up_only():
+    strength = np.hypot(*np.random.default_rng(1).standard_normal((2, 8, 8)))
+    fig = convbook.plot_feature_maps(np.stack([strength - 1.0, strength]), symmetric=True, per_panel=True,
+                                     colorbar=True, percentile=90.0, magnitude_cmap="viridis")
+    bars = [ax for ax in fig.axes if not ax.images]
+    # Reference: which maps exceed their 90th percentile (both do), and which can be negative.
+    assert [bar._colorbar.extend for bar in bars] == ["both", "max"]

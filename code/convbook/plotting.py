@@ -327,7 +327,9 @@ def plot_feature_maps(
         shown = ax.imshow(stack[i], cmap=magnitude_cmap if magnitudes[i] else cmap, **scales[i])
         ax.set_title(titles[i])
         if per_panel and colorbar:
-            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, extend="both" if clipped[i] else "neither")
+            # a magnitude is clipped at its top only
+            extend = ("max" if magnitudes[i] else "both") if clipped[i] else "neither"
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, extend=extend)
         if box is not None:
             top, left, box_height, box_width = box
             # Pixel centres sit on integers, so a pixel's outer edge is at -0.5.
