@@ -32,6 +32,7 @@ DEEP_DIVES = [
     ("receptive-field", "going-deeper-the-effective-receptive-field", ["the-effective-receptive-field"]),
     ("learning", "going-deeper-the-shape-of-the-loss", ["the-shape-of-the-loss", "learning-loss-shape"]),
     ("learning", "going-deeper-what-is-learned-last", ["what-is-learned-last", "learning-learned-last"]),
+    ("classic-kernels", "going-deeper-sobel-or-prewitt-in-noise", ["classic-kernels-noise"]),
 ]
 #: How a deep dive's title starts, per language (the Korean from the catalogs).
 TITLE_PREFIX = {"en": PREFIX, "ko": "더 깊이:"}

@@ -201,6 +201,7 @@ def plot_feature_maps(
     percentile: float | None = None,
     per_panel: bool = False,
     limits: Sequence[tuple[float, float]] | None = None,
+    magnitude_cmap: str | None = None,
 ) -> Figure:
     """Draw feature maps side by side (the lesson's ``viz_layer``).
 
@@ -249,6 +250,12 @@ def plot_feature_maps(
         ``symmetric``, the shared scale is ``[-m, m]``, ``m`` the largest
         absolute ``low`` or ``high`` (with ``per_panel``, each map's own);
         ``limits`` take the place of ``percentile``.
+    magnitude_cmap : str, optional
+        With ``symmetric`` and ``per_panel``: draw every panel whose values
+        are all non-negative (a magnitude, such as an edge strength) with
+        this sequential colour map on ``[0, m]`` instead of ``cmap`` on
+        ``[-m, m]``, so that no half of its colour bar stands for values
+        the map cannot have.
 
     Returns
     -------
@@ -260,12 +267,15 @@ def plot_feature_maps(
         For maps that are not 2-D or 3-D, NaN or infinite values, a wrong
         number of titles, a ``box`` that is not four integers with positive
         height and width inside the maps, a ``percentile`` outside (0, 100],
-        ``percentile`` or ``per_panel`` without ``symmetric``, or ``limits``
+        ``percentile`` or ``per_panel`` without ``symmetric``,
+        ``magnitude_cmap`` without ``per_panel``, or ``limits``
         that are not one finite ``(low, high)`` with ``low <= high`` per map.
     """
     stack = as_filters(maps, name="maps")
     if (percentile is not None or per_panel) and not symmetric:
         raise ValueError("percentile and per_panel need symmetric=True (a scale centred on zero)")
+    if magnitude_cmap is not None and not (symmetric and per_panel):
+        raise ValueError("magnitude_cmap needs symmetric=True and per_panel=True")
     if percentile is not None and not 0 < float(percentile) <= 100:
         raise ValueError(f"percentile must be in (0, 100], got {percentile!r}")
     n, height, width = stack.shape
@@ -306,15 +316,20 @@ def plot_feature_maps(
         scales = [{"vmin": low, "vmax": high} for low, high in limits]
     else:
         scales = [{}] * n  # each panel its own smallest and largest value
+    # A map that is never negative gets a sequential scale from zero.
+    magnitudes = [magnitude_cmap is not None and float(m.min()) >= 0 for m in stack]
+    scales = [{"vmin": 0.0, "vmax": sc["vmax"]} if mag else sc for sc, mag in zip(scales, magnitudes)]
     clipped = [bool(sc) and (float(m.max()) > sc["vmax"] or float(m.min()) < sc["vmin"])
                for m, sc in zip(stack, scales)]
     axes = []
     for i in range(n):
         ax = fig.add_subplot(nrows, ncols, i + 1, xticks=[], yticks=[])
-        shown = ax.imshow(stack[i], cmap=cmap, **scales[i])
+        shown = ax.imshow(stack[i], cmap=magnitude_cmap if magnitudes[i] else cmap, **scales[i])
         ax.set_title(titles[i])
         if per_panel and colorbar:
-            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, extend="both" if clipped[i] else "neither")
+            # a magnitude is clipped at its top only
+            extend = ("max" if magnitudes[i] else "both") if clipped[i] else "neither"
+            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, extend=extend)
         if box is not None:
             top, left, box_height, box_width = box
             # Pixel centres sit on integers, so a pixel's outer edge is at -0.5.
