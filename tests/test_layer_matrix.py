@@ -36,7 +36,7 @@ def random_layer(input_shape, weight_shape, seed=0):
 
 
 def formula_loop(images, weight, bias, stride, padding):
-    """out[n, o, y, x] = b[o] + sum_k sum_i sum_j w[o, k, i, j] x_p[n, k, y*s + i, x*s + j]."""
+    """y[n, o, r, c] = b[o] + sum_i sum_u sum_v w[o, i, u, v] x_p[n, i, r*s + u, c*s + v]."""
     x_p = np.pad(images.numpy(), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     w = weight.numpy()
     n_images, channels, height, width = x_p.shape

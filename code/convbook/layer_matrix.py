@@ -100,7 +100,7 @@ def col2im(
     )
     for i in range(kh):
         for j in range(kw):
-            # Offset (i, j) of every patch: rows i, i + stride, ... of the padding.
+            # Offset (i, j) of every patch: rows i, i + stride, ... of the padded image.
             rows = slice(i, i + stride * (out_h - 1) + 1, stride)
             cols = slice(j, j + stride * (out_w - 1) + 1, stride)
             padded[:, :, rows, cols] += patches[:, :, i, j]
@@ -173,14 +173,14 @@ def conv2d_backward_matmul(
             f"grad_output must have the layer's output shape {expected}, got "
             f"{tuple(grad_output.shape)}"
         )
-    # X_col, (N, C_in*kh*kw, P), and W, (C_out, C_in*kh*kw), as in the forward pass
+    # X_col, (N, C_in*kh*kw, P), and W_rows, (C_out, C_in*kh*kw), as in the forward pass
     patches = F.unfold(images, (kh, kw), stride=stride, padding=padding)
     rows = weight.reshape(out_channels, -1)
     grad_rows = grad_output.reshape(n_images, out_channels, -1)     # dY, (N, C_out, P)
 
     # dW: (C_out, P) @ (P, C_in*kh*kw) for each image, summed over the batch
     grad_weight = (grad_rows @ patches.transpose(1, 2)).sum(dim=0)
-    # dX: W.T @ dY sums over the output channels; col2im adds the patches up
+    # dX: W_rows.T @ dY sums over the output channels; col2im adds the patches up
     grad_patches = rows.T @ grad_rows                               # (N, C_in*kh*kw, P)
     grad_images = col2im(grad_patches, (height, width), (kh, kw),
                          stride=stride, padding=padding)
