@@ -98,6 +98,9 @@ def separable_kernel(depthwise, pointwise) -> np.ndarray:
         raise ValueError(
             f"pointwise mixes {pointwise.shape[1]} channels but depthwise makes "
             f"{depthwise.shape[0]}; their C must agree")
+    # Broadcasting: None adds an axis of length 1. P becomes (C_out, C, 1, 1),
+    # D[:, 0] becomes (1, C, kh, kw); the product is (C_out, C, kh, kw),
+    # each P[o, c] times the whole kernel D[c].
     return pointwise[:, :, 0, 0, None, None] * depthwise[None, :, 0]
 
 
