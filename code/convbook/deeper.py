@@ -2,8 +2,9 @@
 
 The network of :mod:`convbook.digits` has one convolutional layer. This one
 stacks two, each followed by ReLU and 2x2 max pooling, before the linear
-layer, as LeCun et al.'s LeNet does (on 8x8 digits, with far fewer
-filters)::
+layer, in the style of LeCun et al.'s LeNet (which used 5x5 kernels,
+trainable average subsampling and tanh-like activations; here on 8x8
+digits, with far fewer filters)::
 
     (N, 1, 8, 8) -> Conv(1 -> 8, 3x3, padding 1) -> ReLU -> MaxPool 2
     (N, 8, 4, 4) -> Conv(8 -> 16, 3x3, padding 1) -> ReLU -> MaxPool 2
@@ -30,6 +31,7 @@ import numpy as np
 from torch import nn
 
 from ._validation import as_float_array, as_int
+from .cost import activation_bytes, conv_flops
 from .digits import (
     DigitSplit,
     _as_digit_images,
@@ -236,8 +238,10 @@ def layer_table(model: nn.Sequential, input_shape: tuple[int, int, int] = (1, 8,
     each convolution or pooling layer's output side is
     ``floor((H + 2p - d(k - 1) - 1) / s) + 1``
     (:func:`convbook.dilated_output_size`), a convolution's FLOPs are
+    :func:`convbook.conv_flops`'s count,
     ``(2 * C_in / groups * kh * kw + 1) * C_out * H' * W'`` (the ``+ 1``
-    for its bias), a linear layer's ``(2 * n_in + 1) * n_out``, and the
+    for its bias), a linear layer's ``(2 * n_in + 1) * n_out``, the memory
+    :func:`convbook.activation_bytes` of the float32 output, and the
     receptive field follows the recurrence of
     :func:`convbook.receptive_field_table`.
 
@@ -288,9 +292,8 @@ def layer_table(model: nn.Sequential, input_shape: tuple[int, int, int] = (1, 8,
             height, width = (dilated_output_size(side, kernel, padding, stride, dilation) for side in shape[1:])
             shape = (channels, height, width)
             if isinstance(layer, nn.Conv2d):
-                per_output = 2 * (layer.in_channels // layer.groups) * kernel * kernel
-                per_output += 1 if layer.bias is not None else 0
-                flops = per_output * channels * height * width
+                flops = conv_flops(layer.in_channels, layer.out_channels, kernel, (height, width),
+                                   groups=layer.groups, bias=layer.bias is not None)
             geometry.append((kernel, stride, dilation))
         elif isinstance(layer, nn.BatchNorm2d):
             flops = 2 * int(np.prod(shape))
@@ -309,7 +312,7 @@ def layer_table(model: nn.Sequential, input_shape: tuple[int, int, int] = (1, 8,
             field = receptive_field_table(geometry)[-1].size if geometry else 1
         else:
             field = None
-        rows.append(LayerRow(name, shape, parameters, flops, 4 * int(np.prod(shape)), field))
+        rows.append(LayerRow(name, shape, parameters, flops, activation_bytes(shape, dtype="float32"), field))
     return rows
 
 
