@@ -235,7 +235,8 @@ def chapter_numbers() -> dict[str, int]:
     import yaml
 
     numbers, count = {}, 0
-    for part in yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["parts"]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")) or {}
+    for part in toc.get("parts", []):
         for chapter in part["chapters"] if part.get("numbered") else []:
             count += 1
             numbers[Path(chapter["file"]).name] = count

@@ -139,14 +139,7 @@ def conv2d_matmul(
             f"weight's kernels ({kh}x{kw}) are larger than the images ({height}x{width}) "
             f"with padding {padding}"
         )
-    if bias is not None:
-        _check_tensor(bias.reshape(1, 1, 1, -1) if isinstance(bias, torch.Tensor) else bias,
-                      "bias", "(n,)")
-        if bias.shape != (n_filters,):
-            raise ValueError(
-                f"bias must have one value per filter, shape ({n_filters},), got "
-                f"{tuple(bias.shape)}"
-            )
+    _check_bias(bias, n_filters)
     out_h = (height + 2 * padding - kh) // stride + 1
     out_w = (width + 2 * padding - kw) // stride + 1
 
@@ -157,6 +150,21 @@ def conv2d_matmul(
     if bias is not None:
         out = out + bias[:, None]                 # one number per row of the output
     return out.reshape(n_images, n_filters, out_h, out_w)
+
+
+def _check_bias(bias: torch.Tensor | None, n_filters: int) -> None:
+    """Refuse a bias that is not a finite tensor of one value per filter (``None`` passes)."""
+    if bias is None:
+        return
+    import torch
+
+    _check_tensor(bias.reshape(1, 1, 1, -1) if isinstance(bias, torch.Tensor) else bias,
+                  "bias", "(n,)")
+    if bias.shape != (n_filters,):
+        raise ValueError(
+            f"bias must have one value per filter, shape ({n_filters},), got "
+            f"{tuple(bias.shape)}"
+        )
 
 
 def plot_patch_matrix(

@@ -71,15 +71,7 @@ def col2im(
         For a tensor that is not 3-D, floating point and finite, or sizes
         that do not fit together.
     """
-    import torch
-
-    if not isinstance(columns, torch.Tensor) or columns.ndim != 3:
-        got = (tuple(columns.shape) if isinstance(columns, torch.Tensor)
-               else type(columns).__name__)
-        raise ValueError(
-            f"columns must be a 3-D tensor (N, C * kh * kw, H' * W'), got {got}"
-        )
-    _check_tensor(columns[..., None], "columns", "(N, C * kh * kw, H' * W')")
+    _check_columns(columns)
     height, width = as_int_pair(image_size, "image_size")
     kh, kw = _kernel_size(kernel_size)
     stride = as_int(stride, "stride")
@@ -105,6 +97,19 @@ def col2im(
             cols = slice(j, j + stride * (out_w - 1) + 1, stride)
             padded[:, :, rows, cols] += patches[:, :, i, j]
     return padded[:, :, padding : padding + height, padding : padding + width]
+
+
+def _check_columns(columns) -> None:
+    """Refuse anything but a finite floating-point tensor (N, C * kh * kw, H' * W')."""
+    import torch
+
+    if not isinstance(columns, torch.Tensor) or columns.ndim != 3:
+        got = (tuple(columns.shape) if isinstance(columns, torch.Tensor)
+               else type(columns).__name__)
+        raise ValueError(
+            f"columns must be a 3-D tensor (N, C * kh * kw, H' * W'), got {got}"
+        )
+    _check_tensor(columns[..., None], "columns", "(N, C * kh * kw, H' * W')")
 
 
 def conv2d_backward_matmul(
