@@ -130,11 +130,12 @@ def fft_correlate2d(image, kernel) -> np.ndarray:
         For arrays that are not 2-D, not finite, or a kernel larger than the
         image.
     """
-    image = as_image(image).astype(np.float64)
-    kernel = as_image(kernel, name="kernel").astype(np.float64)
+    image = as_image(image)
+    kernel = as_image(kernel, name="kernel")
     check_kernel_fits(image, kernel.shape)
     height, width = image.shape
     kh, kw = kernel.shape
+    image, kernel = image.astype(np.float64), kernel.astype(np.float64)
     spectrum = np.fft.rfft2(image) * np.conj(np.fft.rfft2(kernel, image.shape))
     return np.fft.irfft2(spectrum, image.shape)[: height - kh + 1, : width - kw + 1]
 
