@@ -191,19 +191,24 @@ def winograd_f23(tile, kernel) -> np.ndarray:
     """
     d = as_float_array(tile, name="tile").astype(np.float64)
     g = as_float_array(kernel, name="kernel").astype(np.float64)
-    if d.shape == (4,) and g.shape == (3,):
+    _check_winograd_shapes(d, g)
+    if d.ndim == 1:
         transformed_kernel = WINOGRAD_G @ g              # once per filter
         transformed_tile = WINOGRAD_BT @ d               # additions only
         products = transformed_kernel * transformed_tile  # the 4 multiplications
         return WINOGRAD_AT @ products                    # additions only
-    if d.shape == (4, 4) and g.shape == (3, 3):
-        transformed_kernel = WINOGRAD_G @ g @ WINOGRAD_G.T
-        transformed_tile = WINOGRAD_BT @ d @ WINOGRAD_BT.T
-        products = transformed_kernel * transformed_tile  # the 16 multiplications
-        return WINOGRAD_AT @ products @ WINOGRAD_AT.T
-    raise ValueError(
-        "tile and kernel must have shapes (4,) and (3,), or (4, 4) and (3, 3); got "
-        f"{d.shape} and {g.shape}")
+    transformed_kernel = WINOGRAD_G @ g @ WINOGRAD_G.T
+    transformed_tile = WINOGRAD_BT @ d @ WINOGRAD_BT.T
+    products = transformed_kernel * transformed_tile      # the 16 multiplications
+    return WINOGRAD_AT @ products @ WINOGRAD_AT.T
+
+
+def _check_winograd_shapes(d: np.ndarray, g: np.ndarray) -> None:
+    """Refuse shapes other than F(2,3)'s: (4,) with (3,), or (4, 4) with (3, 3)."""
+    if (d.shape, g.shape) not in (((4,), (3,)), ((4, 4), (3, 3))):
+        raise ValueError(
+            "tile and kernel must have shapes (4,) and (3,), or (4, 4) and (3, 3); got "
+            f"{d.shape} and {g.shape}")
 
 
 def implicit_gemm_conv2d(images: "torch.Tensor", weight: "torch.Tensor", *,
