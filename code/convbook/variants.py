@@ -243,16 +243,10 @@ def implicit_gemm_conv2d(images: "torch.Tensor", weight: "torch.Tensor", *,
     """
     import torch
 
-    for name, tensor in (("images", images), ("weight", weight)):
-        if not isinstance(tensor, torch.Tensor) or tensor.ndim != 4:
-            raise ValueError(f"{name} must be a 4-D torch.Tensor, got {type(tensor).__name__}"
-                             f" {tuple(getattr(tensor, 'shape', ()))}")
-        as_float_array(tensor.detach().cpu().numpy(), name=name)
+    _check_images_and_weight(images, weight)
     block = as_int(block, "block")
     n, channels, height, width = images.shape
-    out_channels, weight_channels, kh, kw = weight.shape
-    if weight_channels != channels or kh > height or kw > width:
-        raise ValueError(f"weight {tuple(weight.shape)} does not fit images {tuple(images.shape)}")
+    out_channels, _, kh, kw = weight.shape
     out_h, out_w = height - kh + 1, width - kw + 1
     rows = weight.reshape(out_channels, -1)                    # (C_out, C kh kw)
     # Offsets of a patch's numbers from its top-left corner, in im2col's
@@ -269,6 +263,21 @@ def implicit_gemm_conv2d(images: "torch.Tensor", weight: "torch.Tensor", *,
         largest_block = max(largest_block, columns[0].numel())
         output[:, :, start:start + block] = rows @ columns
     return output.reshape(n, out_channels, out_h, out_w), largest_block
+
+
+def _check_images_and_weight(images, weight) -> None:
+    """Refuse anything but finite 4-D tensors whose kernels fit the images, channel for channel."""
+    import torch
+
+    for name, tensor in (("images", images), ("weight", weight)):
+        if not isinstance(tensor, torch.Tensor) or tensor.ndim != 4:
+            raise ValueError(f"{name} must be a 4-D torch.Tensor, got {type(tensor).__name__}"
+                             f" {tuple(getattr(tensor, 'shape', ()))}")
+        as_float_array(tensor.detach().cpu().numpy(), name=name)
+    _, channels, height, width = images.shape
+    _, weight_channels, kh, kw = weight.shape
+    if weight_channels != channels or kh > height or kw > width:
+        raise ValueError(f"weight {tuple(weight.shape)} does not fit images {tuple(images.shape)}")
 
 
 def plot_layer_costs(names: Sequence[str], parameters, operations, *,
