@@ -113,7 +113,7 @@ bench: book browser
 	$(BIN)/python scripts/bench_playground.py --site _build/html
 	$(BIN)/python scripts/bench_cli.py
 
-# The test suite's time after set-up (issue 10: 10 minutes on 2 cores),
+# The test suite's time after set-up (12 minutes on 2 cores, the developers' guide),
 # median of 3 runs; kept apart from `make bench` because it takes ~30 min.
 bench-tests: setup browser $(PDFTOTEXT)
 	$(BIN)/python scripts/bench_tests.py

@@ -3,7 +3,7 @@
 
 Runs the whole test suite (``python -m pytest``, as ``make test`` does once
 the set-up is done) several times and prints the median wall-clock time
-against the goal of 10 minutes on a 2-core machine, with each run's slowest
+against the goal of 12 minutes on a 2-core machine (the developers' guide), with each run's slowest
 steps as pytest reports them (``--durations``): the from-scratch build, the
 site visits, the notebooks, the PDF.
 
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_S = 600.0
+TARGET_S = 720.0
 #: pytest's summary line: "2747 passed in 600.23s (0:10:00)".
 SUMMARY = re.compile(r"=+ (.*) in ([\d.]+)s")
 #: One line of pytest's --durations table: "234.56s setup    tests/...".
