@@ -4,7 +4,7 @@
 Serves the built site on 127.0.0.1 under ``/conv-book/``, text gzip-compressed
 as GitHub Pages serves it, and runs Lighthouse (npm, installed in
 ``tools/lighthouse/`` by ``make lighthouse``) with Debian's Chromium on each
-page, twice over (issue 10):
+page of every language (English, then ``ko/...``), twice over (issue 10):
 
 * **mobile**: Lighthouse's default settings (a mid-range phone on a slow 4G
   connection, simulated), :data:`MOBILE_RUNS` runs per page; the table shows
@@ -18,7 +18,9 @@ practices and SEO 100.
 
     python scripts/lighthouse.py [--runs N] [--form-factor mobile|desktop|both] [--out DIR] [SITE_HTML_DIR [PAGE ...]]
 
-(default: 3 mobile runs, both form factors, _build/html, every page).
+(default: 3 mobile runs, both form factors, _build/html, every page of every
+language; a page is named as in the table of contents, ``ko/`` before it for
+the Korean edition: ``ko/book/images``).
 Lighthouse's performance score depends on the machine's speed: its
 simulation scales the CPU time it measures, so a busy machine scores lower.
 The table gives Lighthouse's CPU benchmark index of each page's runs.
@@ -102,8 +104,20 @@ def median_run(runs: list[dict]) -> tuple[dict[str, int], dict]:
     return medians, ordered[(len(ordered) - 1) // 2]
 
 
+def every_page() -> list[str]:
+    """Every page of the table of contents in every language of the book."""
+    from site_tools import toc_pages
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from convbook_translation import book_languages
+
+    english, *others = book_languages(ROOT / "_config.yml")
+    pages = list(toc_pages())
+    return pages + [f"{language}/{page}" for language in others for page in pages]
+
+
 def main(argv: list[str]) -> int:
-    from site_tools import CHROMIUM, CHROMIUM_ARGS, page_slug, serve_site, toc_pages
+    from site_tools import CHROMIUM, CHROMIUM_ARGS, page_slug, serve_site
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("site", nargs="?", type=Path, default=ROOT / "_build" / "html")
@@ -127,7 +141,7 @@ def main(argv: list[str]) -> int:
     results: dict[str, dict[str, tuple[dict, dict, list[int]]]] = {}
     notes, ok = [], True
     with serve_site(site, compress=True) as base_url:
-        for page in args.pages or toc_pages():
+        for page in args.pages or every_page():
             url = f"{base_url}{page}.html"
             results[page] = {}
             for form_factor in form_factors:
