@@ -106,3 +106,55 @@ def test_the_references_page_holds_no_latex(site, language):
     # Case kept where it matters: acronyms and names are not lowercased.
     for kept in ["RGB", "OpenCV", "PyTorch", "CS231n", "Intro to Deep Learning with PyTorch"]:
         assert kept in text, kept
+
+
+CITATION = re.compile(r'<div class="citation"[^>]*>(.*?)</div>', re.S)
+
+
+def latex_to_text(latex: str) -> str:
+    """A BibTeX value as plain text for matching and sorting: no LaTeX, no braces, accents folded."""
+    import codecs
+
+    import latexcodec  # noqa: F401  (registers the "ulatex" codec)
+
+    text = unicodedata.normalize("NFKD", codecs.decode(latex, "ulatex"))
+    return " ".join("".join(c for c in text if c.isalnum() or c.isspace()).lower().split())
+
+
+def expected_sort_names() -> dict[str, str]:
+    """Each bib entry's title (as text) -> the name a reader sorts it by.
+
+    A corporate author (written in double braces) by its whole name, a person by
+    the first author's surname, an entry without an author by its title.
+    """
+    from pybtex.database import parse_file
+
+    names = {}
+    for entry in parse_file(str(ROOT / "book" / "references.bib")).entries.values():
+        title = latex_to_text(entry.fields["title"])
+        authors = entry.persons.get("author")
+        if not authors:
+            names[title] = title
+        else:
+            first = authors[0]
+            names[title] = latex_to_text(" ".join(first.prelast_names + first.last_names))
+    return names
+
+
+@pytest.mark.parametrize("language", ["", "ko"])
+def test_the_references_are_in_alphabetical_order_of_the_names_shown(site, language):
+    page = site / language / "book" / "references.html" if language else site / "book" / "references.html"
+    text = page.read_text(encoding="utf-8")
+    main = text[text.index("<main"): text.index("</main>")]
+    shown = [latex_to_text(html.unescape(TAG.sub("", entry))) for entry in CITATION.findall(main)]
+    assert len(shown) >= 40
+    names = expected_sort_names()
+    order = []
+    for entry in shown:
+        matches = [title for title in names if title in entry]
+        assert matches, entry[:80]
+        order.append(names[max(matches, key=len)])
+    assert order == sorted(order), order
+    # The corporate authors stand among the names of their own letter.
+    assert order.index("prewitt") < order.index("pytorch contributors") < order.index("rumelhart")
+    assert order.index("nvidia") < order.index("odena") < order.index("opencv team")
