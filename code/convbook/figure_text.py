@@ -42,19 +42,165 @@ SOURCE_LANGUAGE = "en"
 #: translated in turn (module docstring).
 FIGURE_TEXT: dict[str, dict[str, str]] = {
     "ko": {
-        # -- plotting.py: the lesson's figures
+        # -- convbook's plotting functions (their own words)
         "Filter {n}": "필터 {n}",
         "Output {n}": "출력 {n}",
         "Filter": "필터",
         "column": "열",
         "row": "행",
-        "Image patch": "이미지 조각",
+        "Image patch": "이미지 패치",
         "Product (sum = {sum})": "곱 (합 = {sum})",
+        "image ({size})": "이미지 ({size})",
+        "patch matrix ({size})": "패치 행렬 ({size})",
+        "patch number r * W' + c": "패치 번호 r * W' + c",
+        "weight index": "가중치 번호",
+        "loss L(w)": "손실 L(w)",
+        "tangent at w = {w}, slope {slope}": "w = {w}에서의 접선, 기울기 {slope}",
+        "gradient-descent steps": "경사 하강법의 스텝",
+        "weight w": "가중치 w",
+        "the digit": "숫자",
+        "the digit ({label})": "숫자 ({label})",
+        "lesson {n}": "강의 {n}",
+        "learned {n}": "학습 {n}",
+        "{n}: right {similarity}": "{n}: 오른쪽 {similarity}",
+        "{n}: down-right {similarity}": "{n}: 오른쪽 아래 {similarity}",
+        "{n}: down {similarity}": "{n}: 아래 {similarity}",
+        "{n}: down-left {similarity}": "{n}: 왼쪽 아래 {similarity}",
+        "{n}: left {similarity}": "{n}: 왼쪽 {similarity}",
+        "{n}: up-left {similarity}": "{n}: 왼쪽 위 {similarity}",
+        "{n}: up {similarity}": "{n}: 위 {similarity}",
+        "{n}: up-right {similarity}": "{n}: 오른쪽 위 {similarity}",
+        "{n}: no clear direction": "{n}: 뚜렷한 방향 없음",
+        "out[{row}, {col}] = {value}": "출력[{row}, {col}] = {value}",
+        "image": "이미지",
+        "shifted ({rows}, {cols})": "이동 ({rows}, {cols})",
+        "filtered": "필터 적용",
+        "shift, then filter": "이동 후 필터",
+        "filter, then shift": "필터 후 이동",
+        "difference:": "차이:",
+        "top − bottom": "위 − 아래",
+        "output": "출력",
+        "input": "입력",
+        "input with zeros": "0을 채운 입력",
+        "snapshots": "스냅숏",
+        "gradient step": "경사 하강 스텝",
+        "loss (mean squared error)": "손실 (평균 제곱 오차)",
+        "at the random start": "무작위 시작점",
+        "after training": "학습 후",
+        "eigenvalue of the Hessian (curvature)": "헤세 행렬의 고윳값 (곡률)",
+        "|weight error along it|": "|그 방향의 가중치 오차|",
+        "{size}, drawn {factor}x": "{size}, {factor}배로 그림",
+        "|gradient|, {size}": "|그래디언트|, {size}",
+        "measured": "측정값",
+        "normal curve": "정규 곡선",
+        "column in the receptive field": "수용 영역 안의 열",
+        "share of |gradient|": "|그래디언트|의 비율",
+        "parameters": "매개변수",
+        "operations (millions)": "연산 (백만)",
+        "direct: 2 k\u00b2 per output": "직접 계산: 출력마다 2 k\u00b2",
+        "FFT: the same for every k": "FFT: 모든 k에서 같음",
+        "k = {k}": "k = {k}",
+        "kernel size k (a k x k kernel)": "커널 크기 k (k x k 커널)",
+        # -- the chapters' titles and labels, by chapter
+        # images, filters, conv-layer, activation
+        "Photo": "사진",
+        "ReLU": "ReLU",
+        "ReLU({map})": "ReLU({map})",
+        "Sum = |{map}|": "합 = |{map}|",
+        # bias-nonlinearity
+        "bias {value}": "편향 {value}",
+        "no ReLU = one {size} kernel": "ReLU 없음 = {size} 커널 하나",
+        "ReLU between": "사이에 ReLU",
+        "best single {size} kernel": "가장 잘 맞는 {size} 커널 하나",
+        "error of the best kernel": "가장 잘 맞는 커널의 오차",
+        # classic-kernels (the first figure titles the kernels by their keys)
+        "sobel_x": "소벨 x",
+        "sobel_y": "소벨 y",
+        "laplacian": "라플라시안",
+        "Sobel x": "소벨 x",
+        "Sobel y": "소벨 y",
+        "Laplacian": "라플라시안",
+        "edge strength": "에지 강도",
+        "photo": "사진",
+        "blur": "블러",
+        "sharpen": "샤프닝",
+        "blur, then Sobel x": "블러 후 소벨 x",
+        "one {size} kernel": "{size} 커널 하나",
+        # colour
+        "red part": "빨강 부분",
+        "green part": "초록 부분",
+        "blue part": "파랑 부분",
+        "sum = output": "합 = 출력",
+        "gray ({weights})": "회색 ({weights})",
+        "red - blue": "빨강 - 파랑",
+        # correlation
+        "Python loop": "Python 반복문",
+        "nn.Conv2d": "nn.Conv2d",
+        "cv2.filter2D (interior)": "cv2.filter2D (안쪽)",
+        "zero padding": "0 패딩",
+        "reflect padding": "반사 패딩",
+        "filter_1": "filter_1",
+        "filter_1 rotated 180°": "180° 회전한 filter_1",
+        # padding-stride
+        "stride {n}": "스트라이드 {n}",
+        "padding 0 (valid)": "패딩 0 (유효)",
+        'padding "same"': '패딩 "same"',
+        "left border": "왼쪽 가장자리",
+        "right border": "오른쪽 가장자리",
+        # pooling
+        "activated (ReLU)": "활성화 (ReLU)",
+        "MaxPool2d(2, 2)": "MaxPool2d(2, 2)",
+        "AvgPool2d(2, 2)": "AvgPool2d(2, 2)",
+        "activated": "활성화",
+        "max pooled": "최대 풀링",
+        "average pooled": "평균 풀링",
+        # receptive-field, deeper-cnn
+        "1 layer: {size}": "층 1개: {size}",
+        "{n} layers: {size}": "층 {n}개: {size}",
+        "{size}, dilation {d}": "{size}, 팽창 {d}",
+        "{size}, then dilation {d}": "{size} 다음 팽창 {d}",
+        "first layer": "첫 번째 층",
+        "second layer": "두 번째 층",
+        # backprop, layer-matrix
+        "output gradient g": "출력 그래디언트 g",
+        "g padded with zeros": "0으로 둘러싼 g",
+        "flipped kernel": "뒤집은 커널",
+        "input gradient": "입력 그래디언트",
+        "map": "맵",
+        "gradient of\nthe pooled map": "풀링된 맵의\n그래디언트",
+        "gradient\nto the map": "맵으로 가는\n그래디언트",
+        "{size} kernel, stride {n}": "{size} 커널, 스트라이드 {n}",
+        # learning
+        "step {n}": "스텝 {n}",
+        "learned filter {n}": "학습된 필터 {n}",
+        "\u03bb = {value}": "\u03bb = {value}",
+        # training-practice
+        "photo as it is (rate {rate})": "원래 사진 (비율 {rate})",
+        "centred photo (rate {rate})": "평균을 뺀 사진 (비율 {rate})",
+        "largest |weight - filter 1|": "가장 큰 |가중치 - 필터 1|",
+        "layer": "층",
+        "RMS of the activations": "활성화의 RMS",
+        "PyTorch's default": "PyTorch 기본값",
+        "He: g = \u221a2": "He: g = \u221a2",
+        "g = 2": "g = 2",
+        "epoch": "에포크",
+        "training loss (cross-entropy)": "학습 손실 (교차 엔트로피)",
+        "without batch norm": "배치 정규화 없음",
+        "with batch norm": "배치 정규화 있음",
+        # variants
+        "two {size} layers": "{size} 층 두 개",
+        "one {size} layer": "{size} 층 하나",
+        "bottleneck": "병목",
+        "{size}, {n} groups": "{size}, 그룹 {n}개",
+        "depthwise-separable": "깊이별 분리",
+        "operations (billions)": "연산 (10억)",
     },
 }
 
 #: A letter of any script: a text without one is drawn as it is.
 _LETTER = re.compile(r"[^\W\d_]")
+#: The "x" of a size ("4x4", "213 x 320").
+_SIZE_TIMES = re.compile(r"(?<=\d)\s*x\s*(?=\d)")
 #: A ``{name}`` placeholder of an entry.
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -81,7 +227,8 @@ def _patterns(language: str) -> list[tuple[re.Pattern, str, int]]:
 def needs_translation(text: str) -> bool:
     """Whether ``text`` holds a word: not a number, a sign or ``$math$`` only."""
     stripped = text.strip()
-    if not _LETTER.search(stripped):
+    # A size such as "4x4" or "213 x 320" is drawn as it is.
+    if not _LETTER.search(_SIZE_TIMES.sub(" ", stripped)):
         return False
     return not (len(stripped) > 1 and stripped.startswith("$") and stripped.endswith("$")
                 and stripped.count("$") == 2)
@@ -114,13 +261,13 @@ def translate_figure_text(text: str, language: str) -> str:
     if language not in FIGURE_TEXT:
         raise ValueError(f"no figure texts for language {language!r}; the languages are "
                          f"{[SOURCE_LANGUAGE, *FIGURE_TEXT]} (convbook/figure_text.py)")
+    table = FIGURE_TEXT[language]
+    if text in table:
+        return table[text]
     if "\n" in text:
         return "\n".join(translate_figure_text(line, language) for line in text.split("\n"))
     if not needs_translation(text):
         return text
-    table = FIGURE_TEXT[language]
-    if text in table:
-        return table[text]
     for pattern, translation, _ in _patterns(language):
         match = pattern.match(text)
         if match is None:
