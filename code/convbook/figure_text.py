@@ -197,8 +197,8 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-#: A letter of any script: a text without one is drawn as it is.
-_LETTER = re.compile(r"[^\W\d_]")
+#: A letter of any script but Hangul: a text without one is drawn as it is.
+_LETTER = re.compile(r"[^\W\d_\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 #: The "x" of a size ("4x4", "213 x 320").
 _SIZE_TIMES = re.compile(r"(?<=\d)\s*x\s*(?=\d)")
 #: A ``{name}`` placeholder of an entry.
@@ -225,7 +225,7 @@ def _patterns(language: str) -> list[tuple[re.Pattern, str, int]]:
 
 
 def needs_translation(text: str) -> bool:
-    """Whether ``text`` holds a word: not a number, a sign or ``$math$`` only."""
+    """Whether ``text`` holds a word to translate: not a number, a sign, ``$math$`` or Hangul only."""
     stripped = text.strip()
     # A size such as "4x4" or "213 x 320" is drawn as it is.
     if not _LETTER.search(_SIZE_TIMES.sub(" ", stripped)):
@@ -300,9 +300,14 @@ def korean_font_family() -> str:
     """The family name of the Korean font, registered with matplotlib's font manager."""
     from matplotlib import font_manager
 
-    path = _font_file()
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    path = str(_font_file())
+    manager = font_manager.fontManager
+    manager.addfont(path)
+    # This file before any other of the same name (a system's NanumGothic):
+    # the font manager takes the first of equally good matches.
+    manager.ttflist.sort(key=lambda entry: entry.fname != path)
+    manager._findfont_cached.cache_clear()
+    return font_manager.FontProperties(fname=path).get_name()
 
 
 #: The fallback family drawn after the English font, per language.
@@ -313,7 +318,12 @@ def figure_texts(fig) -> list:
     """Every :class:`matplotlib.text.Text` of ``fig`` that draws a non-empty string."""
     from matplotlib.text import Text
 
-    return [text for text in fig.findobj(Text) if text.get_text()]
+    return list({id(text): text for text in fig.findobj(Text) if text.get_text()}.values())
+
+
+def has_words(fig) -> bool:
+    """Whether ``fig`` draws a word to translate (else every language's drawing is the same)."""
+    return bool(_fixed_formatters(fig)) or any(needs_translation(text.get_text()) for text in figure_texts(fig))
 
 
 def _fixed_formatters(fig) -> list:

@@ -120,18 +120,22 @@ class _FigureInLanguages:
         self.others = others
 
     def __call__(self, fig):
-        from .figure_text import translated_figure
+        from .figure_text import has_words, translated_figure
 
         # A word without a translation (a reader's own title) stays English.
         with translated_figure(fig, self.language, []):
             shown = self.english(fig)
         if not self.others or shown is None:
             return shown
+        worded = has_words(fig)
         drawings = {}
         for code in self.others:
             untranslated: list[str] = []
-            with translated_figure(fig, code, untranslated):
-                drawn = self.english(fig)
+            if worded:
+                with translated_figure(fig, code, untranslated):
+                    drawn = self.english(fig)
+            else:  # a photo without a title: the same in every language
+                drawn = shown
             if isinstance(drawn, bytes):  # metadata is JSON: base64, as IPython's own
                 drawn = base64.b64encode(drawn).decode("ascii")
             drawings[code] = {"png": drawn, "untranslated": sorted(set(untranslated))}
