@@ -34,9 +34,15 @@ from convbook.figure_text import (FIGURE_TEXT, UntranslatedFigureText, figure_te
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from test_input_checks import CASES  # noqa: E402
+from test_input_checks import CASES, Case  # noqa: E402
 
-PLOT_CASES = [case for case in CASES if case.name.startswith("plot_")]
+#: The plotting functions that take no array (so not in that table), with valid arguments.
+NO_ARRAY = [
+    Case("plot_conv_arithmetic", dict(input_size=5, kernel_size=3, stride=2, padding=1), ()),
+    Case("plot_conv_arithmetic", dict(input_size=3, kernel_size=3, stride=2, padding=1, transposed=True), ()),
+    Case("plot_curves", dict(curves={"a": np.array([1.0, 0.5, 0.25])}, xlabel="b", ylabel="c"), ()),
+]
+PLOT_CASES = [case for case in CASES if case.name.startswith("plot_")] + NO_ARRAY
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
@@ -49,7 +55,7 @@ def _given_words(arguments: dict) -> set[str]:
     # Words a caller passed (titles, names): the chapters' entries, checked by the build.
     words = set()
     for value in arguments.values():
-        values = [value] if isinstance(value, str) else value if isinstance(value, (list, tuple)) else []
+        values = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple, dict)) else []
         words.update(line for item in values if isinstance(item, str) for line in item.split("\n"))
     return words
 
@@ -93,7 +99,8 @@ def test_a_korean_figure_changes_only_the_words(case):
     assert korean_data == english_data
     own = sorted(set(untranslated) - _given_words(case.arguments))
     assert not own, f"{case.name}: figure words without a Korean entry in convbook/figure_text.py: {own}"
-    worded = [word for word in english_words if needs_translation(word) and word not in _given_words(case.arguments)]
+    worded = [line for word in english_words for line in word.split("\n")
+              if needs_translation(line) and line not in _given_words(case.arguments)]
     if worded:
         assert korean_png != english_png
         assert any(HANGUL.search(word) for word in korean_words), case.name

@@ -101,6 +101,12 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         "FFT: the same for every k": "FFT: 모든 k에서 같음",
         "k = {k}": "k = {k}",
         "kernel size k (a k x k kernel)": "커널 크기 k (k x k 커널)",
+        "first": "첫 번째",
+        "then": "그다음",
+        "= one kernel": "= 커널 하나",
+        "{size} kernel": "{size} 커널",
+        "then {size}": "그다음 {size}",
+        "= one {size} kernel": "= {size} 커널 하나",
         # -- the chapters' titles and labels, by chapter
         # images, filters, conv-layer, activation
         "Photo": "사진",
@@ -199,8 +205,9 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
 
 #: A letter of any script but Hangul: a text without one is drawn as it is.
 _LETTER = re.compile(r"[^\W\d_\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-#: The "x" of a size ("4x4", "213 x 320").
-_SIZE_TIMES = re.compile(r"(?<=\d)\s*x\s*(?=\d)")
+#: Letters that are not words: the "x" of a size ("4x4", "213 x 320") and
+#: the "e" of a number ("2e-06").
+_SIZE_TIMES = re.compile(r"(?<=\d)\s*x\s*(?=\d)|(?<=\d)e(?=[-+\u2212]?\d)")
 #: A ``{name}`` placeholder of an entry.
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -326,18 +333,28 @@ def has_words(fig) -> bool:
     return bool(_fixed_formatters(fig)) or any(needs_translation(text.get_text()) for text in figure_texts(fig))
 
 
-def _fixed_formatters(fig) -> list:
-    # Tick labels given as words (ax.set_yticks(positions, names)): the axis
-    # writes them into its tick labels while drawing, from the formatter.
-    from matplotlib.ticker import FixedFormatter
+def _fixed_formatters(fig) -> list[tuple[object, str]]:
+    """Tick labels given as words (``ax.set_yticks(positions, names)``): ``(holder, attribute)``.
 
-    formatters = []
+    The axis writes them into its tick labels while drawing, from its
+    formatter: a ``FixedFormatter``'s ``seq``, or the position -> label
+    dictionary of the ``FuncFormatter`` that ``set_ticks`` makes.
+    """
+    import functools
+
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    found = []
     for ax in fig.get_axes():
         for axis in ax._axis_map.values():
             for formatter in (axis.get_major_formatter(), axis.get_minor_formatter()):
                 if isinstance(formatter, FixedFormatter):
-                    formatters.append(formatter)
-    return formatters
+                    found.append((formatter, "seq"))
+                elif (isinstance(formatter, FuncFormatter) and isinstance(formatter.func, functools.partial)
+                      and formatter.func.args and isinstance(formatter.func.args[0], dict)):
+                    found.append((formatter.func.args[0], None))
+    # Axes that share an axis share its formatter: each once.
+    return list({id(holder): (holder, attribute) for holder, attribute in found}.values())
 
 
 @contextmanager
@@ -370,15 +387,21 @@ def translated_figure(fig, language: str, untranslated: list[str] | None = None)
         except UntranslatedFigureText:
             if untranslated is None:
                 raise
+            if "\n" in text:  # the lines one by one: only the untranslated ones stay English
+                return "\n".join(translate(line) for line in text.split("\n"))
             untranslated.append(text)
             return text
 
     family = _FALLBACK_FAMILY[language]() if language in _FALLBACK_FAMILY else None
     texts, formatters = [], []
     try:
-        for formatter in _fixed_formatters(fig):
-            formatters.append((formatter, formatter.seq))
-            formatter.seq = [translate(str(label)) for label in formatter.seq]
+        for holder, attribute in _fixed_formatters(fig):
+            if attribute is None:  # a dictionary, changed in place
+                formatters.append((holder, None, dict(holder)))
+                holder.update({key: translate(str(label)) for key, label in holder.items()})
+            else:
+                formatters.append((holder, attribute, getattr(holder, attribute)))
+                setattr(holder, attribute, [translate(str(label)) for label in getattr(holder, attribute)])
         for text in figure_texts(fig):
             english = text.get_text()
             translated = translate(english)
@@ -403,5 +426,8 @@ def translated_figure(fig, language: str, untranslated: list[str] | None = None)
         for text, english, font in reversed(texts):
             text.set_text(english)
             text.set_fontproperties(font)
-        for formatter, seq in formatters:
-            formatter.seq = seq
+        for holder, attribute, labels in formatters:
+            if attribute is None:
+                holder.update(labels)
+            else:
+                setattr(holder, attribute, labels)
