@@ -71,7 +71,8 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         "{n}: up {similarity}": "{n}: 위 {similarity}",
         "{n}: up-right {similarity}": "{n}: 오른쪽 위 {similarity}",
         "{n}: no clear direction": "{n}: 뚜렷한 방향 없음",
-        "out[{row}, {col}] = {value}": "출력[{row}, {col}] = {value}",
+        # The book's notation for an output value, as in its formulas and alt texts.
+        "out[{row}, {col}] = {value}": "out[{row}, {col}] = {value}",
         "image": "이미지",
         "shifted ({rows}, {cols})": "이동 ({rows}, {cols})",
         "filtered": "필터 적용",
