@@ -137,6 +137,7 @@ def test_translations_follow_the_table():
     assert translate_figure_text("ReLU(Output 3)", "ko") == "ReLU(출력 3)"
     assert translate_figure_text("Sobel x\n213 x 320, drawn 2x", "ko") == "소벨 x\n213 x 320, 2배로 그림"
     assert translate_figure_text("gradient of\nthe pooled map", "ko") == "풀링된 맵의\n그래디언트"
+    assert translate_figure_text("3x3, then dilation 2", "ko") == "3x3, 그다음 팽창 2"
     for text in ("-0.25", "4x4", "213 x 320", "$w_1$", "×0.5"):
         assert translate_figure_text(text, "ko") == text
     with pytest.raises(UntranslatedFigureText, match="'Filters 1'"):

@@ -97,7 +97,7 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         "column in the receptive field": "수용 영역 안의 열",
         "share of |gradient|": "|그래디언트|의 비율",
         "parameters": "매개변수",
-        "operations (millions)": "연산 (백만)",
+        "operations (millions)": "연산 (백만 번)",
         "direct: 2 k\u00b2 per output": "직접 계산: 출력마다 2 k\u00b2",
         "FFT: the same for every k": "FFT: 모든 k에서 같음",
         "k = {k}": "k = {k}",
@@ -117,7 +117,7 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         # bias-nonlinearity
         "bias {value}": "편향 {value}",
         "no ReLU = one {size} kernel": "ReLU 없음 = {size} 커널 하나",
-        "ReLU between": "사이에 ReLU",
+        "ReLU between": "중간에 ReLU",
         "best single {size} kernel": "가장 잘 맞는 {size} 커널 하나",
         "error of the best kernel": "가장 잘 맞는 커널의 오차",
         # classic-kernels (the first figure titles the kernels by their keys)
@@ -165,7 +165,7 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         "1 layer: {size}": "층 1개: {size}",
         "{n} layers: {size}": "층 {n}개: {size}",
         "{size}, dilation {d}": "{size}, 팽창 {d}",
-        "{size}, then dilation {d}": "{size} 다음 팽창 {d}",
+        "{size}, then dilation {d}": "{size}, 그다음 팽창 {d}",
         "first layer": "첫 번째 층",
         "second layer": "두 번째 층",
         # backprop, layer-matrix
@@ -200,7 +200,7 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         "bottleneck": "병목",
         "{size}, {n} groups": "{size}, 그룹 {n}개",
         "depthwise-separable": "깊이별 분리",
-        "operations (billions)": "연산 (10억)",
+        "operations (billions)": "연산 (십억 번)",
     },
 }
 
