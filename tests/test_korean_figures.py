@@ -237,6 +237,9 @@ def test_korean_pages_and_notebooks_show_the_korean_figures(site):
         # The page shows the notebook's Korean drawings: as many new images as
         # figures with words (a photo without a title is the same in both).
         assert len(shown[1] - shown[0]) == differ, f"{page}: the Korean page shows an English figure"
+        for notebook in (english_notebook, korean_notebook):
+            # The drawings in other languages stay in the execution cache.
+            assert "convbook_figure_languages" not in notebook.read_text(encoding="utf-8"), notebook
         if korean:
             assert 'use_book_style(language=\\"ko\\")' in korean_notebook.read_text(encoding="utf-8"), page
     assert translated >= 40
