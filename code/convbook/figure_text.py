@@ -117,9 +117,9 @@ FIGURE_TEXT: dict[str, dict[str, str]] = {
         # bias-nonlinearity
         "bias {value}": "편향 {value}",
         "no ReLU = one {size} kernel": "ReLU 없음 = {size} 커널 하나",
-        "ReLU between": "중간에 ReLU",
-        "best single {size} kernel": "가장 잘 맞는 {size} 커널 하나",
-        "error of the best kernel": "가장 잘 맞는 커널의 오차",
+        "ReLU between": "사이에 ReLU",
+        "best single {size} kernel": "가장 좋은 단일 {size} 커널",
+        "error of the best kernel": "가장 좋은 커널의 오차",
         # classic-kernels (the first figure titles the kernels by their keys)
         "sobel_x": "소벨 x",
         "sobel_y": "소벨 y",
