@@ -14,7 +14,6 @@ which fails on a figure word without an entry
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 import sys
@@ -60,9 +59,10 @@ def _given_words(arguments: dict) -> set[str]:
     return words
 
 
-def _data(fig) -> list:
-    """What a figure shows apart from its words: images, lines, collections, colour limits, ticks."""
-    FigureCanvasAgg(fig).draw()
+def _drawn(fig) -> tuple[list, bytes]:
+    """What a figure shows apart from its words (images, lines, collections, colour limits, ticks), and its pixels."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
     shown = []
     for ax in fig.axes:
         shown.append(("axes", ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(),
@@ -75,26 +75,19 @@ def _data(fig) -> list:
                 shown.append(("line", np.asarray(artist.get_xydata()).tobytes()))
             elif isinstance(artist, Collection):
                 shown.append(("collection", np.asarray(artist.get_offsets()).tobytes()))
-    return shown
-
-
-def _png(fig) -> bytes:
-    stream = io.BytesIO()
-    fig.savefig(stream, format="png", bbox_inches="tight")
-    return stream.getvalue()
+    return shown, bytes(canvas.buffer_rgba())
 
 
 @pytest.mark.parametrize("case", PLOT_CASES, ids=lambda case: case.name)
 def test_a_korean_figure_changes_only_the_words(case):
     fig = case.function()(**case.arguments)
-    english_png, english_data = _png(fig), _data(fig)
+    english_data, english_png = _drawn(fig)
     english_words = [text.get_text() for text in figure_texts(fig)]
     untranslated: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font(s)": tofu
         with translated_figure(fig, "ko", untranslated):
-            korean_png = _png(fig)
-            korean_data = _data(fig)
+            korean_data, korean_png = _drawn(fig)
             korean_words = [text.get_text() for text in figure_texts(fig)]
     assert korean_data == english_data
     own = sorted(set(untranslated) - _given_words(case.arguments))
@@ -106,7 +99,7 @@ def test_a_korean_figure_changes_only_the_words(case):
         assert any(HANGUL.search(word) for word in korean_words), case.name
     # Everything back as it was: the English figure draws as before.
     assert [text.get_text() for text in figure_texts(fig)] == english_words
-    assert _png(fig) == english_png
+    assert _drawn(fig) == (english_data, english_png)
 
 
 def test_fixed_tick_labels_are_translated_and_restored():
