@@ -183,7 +183,7 @@ TAKES_NO_ARRAY = {
     "load_grayscale": "takes a path",
     "load_colour": "takes a path",
     "edge_filters": "no arguments",
-    "use_book_style": "no arguments",
+    "use_book_style": "takes a language code, checked (tests/test_korean_figures.py)",
     "classic_kernels": "no arguments",
     "filter_set": "takes a name",
     "conv_output_size": "takes integers, checked as integers",

@@ -49,6 +49,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 from convbook_deeper import PREFIX as DEEPER_PREFIX
+from convbook_figure_languages import localize_outputs
 from convbook_listings import find_object, is_package_listing, teaching_source
 from convbook_listings import summary as listing_summary
 from convbook_translation import SOURCE_LANGUAGE
@@ -654,6 +655,21 @@ def split_solutions(source: str, inside: str | None) -> tuple[list[tuple[str | N
     return [(label, "\n".join(text)) for label, text in pieces if "\n".join(text).strip()], inside
 
 
+#: The chapters' call that sets the book's style (the first code cell of each).
+_BOOK_STYLE_CALL = re.compile(r"^(?P<indent>[ \t]*)use_book_style\(\)", re.M)
+
+
+def _in_language(source: str, language: str) -> str:
+    """A code cell as a ``language`` notebook runs it: its figures drawn in ``language``.
+
+    >>> _in_language("x = 1\\nuse_book_style()", "ko")
+    'x = 1\\nuse_book_style(language="ko")'
+    """
+    if language == SOURCE_LANGUAGE:
+        return source
+    return _BOOK_STYLE_CALL.sub(lambda m: f'{m["indent"]}use_book_style(language="{language}")', source)
+
+
 def standalone_notebook(app, docname: str, executed, ctx: NotebookContext | None = None) -> nbformat.NotebookNode:
     """The reader's notebook of one page, from its executed notebook (in the build's language).
 
@@ -680,7 +696,7 @@ def standalone_notebook(app, docname: str, executed, ctx: NotebookContext | None
         if cell.cell_type != "code":
             continue
         target = solutions if inside else cells
-        new = nbformat.v4.new_code_cell(cell.source)
+        new = nbformat.v4.new_code_cell(_in_language(cell.source, ctx.language))
         new.outputs = _without_glue_outputs(copy.deepcopy(cell.get("outputs", [])))
         new.execution_count = cell.get("execution_count")
         if tags:
@@ -739,6 +755,8 @@ def write_notebooks(app, exception) -> None:
         except KeyError:
             logger.warning(f"[convbook] {docname}: not in the execution cache, so its notebook has no outputs")
             executed = notebook
+        # Figures in the build's language (problems were reported when the page was read).
+        localize_outputs(executed, app.config.language or SOURCE_LANGUAGE)
         ctx = NotebookContext(app, docname, glued_values(executed))
         standalone = standalone_notebook(app, docname, executed, ctx)
         translated += ctx.translated

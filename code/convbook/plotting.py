@@ -9,6 +9,9 @@ so it stays readable when the site is in dark mode.
 
 from __future__ import annotations
 
+import base64
+import functools
+import os
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -42,13 +45,101 @@ BOOK_STYLE: dict[str, object] = {
 }
 
 
-def use_book_style() -> None:
-    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams.
+#: Environment variable: the languages, besides the one shown, that every
+#: figure a chapter shows is also drawn in (comma-separated, e.g. ``ko``).
+#: The book's build sets it (``book/_ext/convbook_figure_languages.py``).
+FIGURE_LANGUAGES_VARIABLE = "CONVBOOK_FIGURE_LANGUAGES"
+#: Where a figure's drawings in other languages go: its PNG output's metadata.
+FIGURE_LANGUAGES_KEY = "convbook_figure_languages"
+
+
+def use_book_style(language: str = "en") -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib's global rcParams; in IPython, draw figures in ``language``.
 
     Importing :mod:`convbook` changes nothing; a chapter calls this once,
     explicitly, so that figures it makes with pyplot look like the package's.
+    In IPython (a notebook), every figure a cell shows is drawn with its
+    words in ``language`` (:mod:`convbook.figure_text`): the Korean
+    notebooks call ``use_book_style(language="ko")``. When the environment
+    variable :data:`FIGURE_LANGUAGES_VARIABLE` names other languages (the
+    book's build sets it), each figure is also drawn in each of them, and
+    those PNGs go into the output's metadata, for the translated editions.
+
+    Parameters
+    ----------
+    language : str
+        ``"en"`` or a language of :data:`convbook.figure_text.FIGURE_TEXT`.
+
+    Raises
+    ------
+    ValueError
+        For a language without figure texts.
     """
+    from .figure_text import FIGURE_TEXT, SOURCE_LANGUAGE
+
+    languages = (SOURCE_LANGUAGE, *FIGURE_TEXT)
+    if language not in languages:
+        raise ValueError(f"language must be one of {list(languages)}, got {language!r}")
     mpl.rcParams.update(BOOK_STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    others = [code.strip() for code in os.environ.get(FIGURE_LANGUAGES_VARIABLE, "").split(",")]
+    others = [code for code in dict.fromkeys(others) if code and code != language and code in languages]
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = png.lookup_by_type(Figure)
+    except KeyError:
+        draw = None
+    draw = getattr(draw, "english", draw)
+    if draw is None:
+        if language == SOURCE_LANGUAGE and not others:
+            return  # nothing registered to wrap, nothing to translate
+        from IPython.core.pylabtools import print_figure
+
+        draw = functools.partial(print_figure, fmt="png", bbox_inches="tight", base64=True)
+    png.for_type(Figure, _FigureInLanguages(draw, language, others))
+
+
+class _FigureInLanguages:
+    """IPython's PNG formatter for figures: the figure in one language, others in the metadata.
+
+    ``english`` is the formatter it replaces (the inline backend's); each
+    drawing is that formatter's, with the words translated
+    (:func:`convbook.figure_text.translated_figure`), so that every language
+    gets the same pixels but for the words.
+    """
+
+    def __init__(self, english, language: str, others: list[str]):
+        self.english = english
+        self.language = language
+        self.others = others
+
+    def __call__(self, fig):
+        from .figure_text import has_words, translated_figure
+
+        # A word without a translation (a reader's own title) stays English.
+        with translated_figure(fig, self.language, []):
+            shown = self.english(fig)
+        if not self.others or shown is None:
+            return shown
+        worded = has_words(fig)
+        drawings = {}
+        for code in self.others:
+            untranslated: list[str] = []
+            if worded:
+                with translated_figure(fig, code, untranslated):
+                    drawn = self.english(fig)
+            else:  # a photo without a title: the same in every language
+                drawn = shown
+            if isinstance(drawn, bytes):  # metadata is JSON: base64, as IPython's own
+                drawn = base64.b64encode(drawn).decode("ascii")
+            drawings[code] = {"png": drawn, "untranslated": sorted(set(untranslated))}
+        return shown, {FIGURE_LANGUAGES_KEY: drawings}
 
 
 def _new_figure(figsize: tuple[float, float]) -> Figure:
