@@ -32,7 +32,7 @@ from run_chapter import is_hidden, read_chapter  # noqa: E402
 _RENDERED = re.compile(
     # targets "(label)=", directives' fences and options (first: a fence is not inline code)
     r"^[ \t]*\([\w:-]+\)=[ \t]*$|^[ \t]*(?:`{3,}|:{3,})[^\n]*$|^[ \t]*:[\w-]+:[^\n]*$"
-    r"|\{[\w:-]+\}`[^`]*`|\$\$.*?\$\$|\$[^$\n]+\$|`[^`]*`|\]\([^)]*\)|\{\{[^}]*\}\}|<[^>]+>"
+    r"|\{[\w:-]+\}`[^`]*`|\$\$.*?\$\$|\$[^$]+\$|`[^`]*`|\]\([^)]*\)|\{\{[^}]*\}\}|<[^>]+>"
     r"|[*_\[\]]|^[ \t]*[-+][ \t]|^[ \t]*\d+\.[ \t]|^#+[ \t]", re.S | re.M)
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -57,6 +57,7 @@ class Exercise:
     solution: list[str] = field(default_factory=list)  # the solution's prose, cell by cell
     solution_code: list[str] = field(default_factory=list)  # its visible code cells
     solved: bool = False
+    solution_opens_with_code: bool = False
 
 
 _EXERCISE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{exercise\}[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
@@ -73,6 +74,7 @@ def exercises(page: str) -> list[Exercise]:
     for cell in read_chapter(ROOT / f"{page}.md").cells:
         if cell.cell_type == "code":
             if current is not None and not is_hidden(cell):
+                current.solution_opens_with_code |= not current.solution and not current.solution_code
                 current.solution_code.append(cell.source)
             continue
         position = 0
