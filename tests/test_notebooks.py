@@ -367,6 +367,53 @@ def test_solutions_come_last_linked_both_ways(site, page, language):
     assert positions == sorted(positions), f"{page}: the solutions are not in their exercises' order"
 
 
+def _segments(cells, prefix: str) -> dict[str, list]:
+    """The cells from each anchor ``<a id="{prefix}label">`` up to the next such anchor."""
+    segments, current = {}, None
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            anchor = re.search(rf'<a id="{prefix}([\w-]+)"></a>', cell.source)
+            if anchor and (prefix or not anchor.group(1).startswith("solution-")):
+                current = segments.setdefault(anchor.group(1), [])
+        if current is not None:
+            current.append(cell)
+    return segments
+
+
+def _words(cells) -> str:
+    """Markdown cells' text as compared with a source's fragments: no markup, single spaces."""
+    text = " ".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    return " ".join(re.sub(r"\]\([^)]*\)|<[^>]+>|[*_\[\]]", " ", text).split())
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_exercise_and_solution_of_the_source_is_in_the_notebook(site, page):
+    """Issue 19: each exercise's words under its anchor, each solution's words and
+    code under its own, as the chapter's source has them (not as the site has
+    them: a converter that drops a body, or a build that lost it, both fail)."""
+    from source_text import exercises, fragments
+
+    cells = read(notebook_path(site, page)).cells
+    asked, answered = _segments(cells, ""), _segments(cells, "solution-")
+    source = exercises(page)
+    assert source, f"{page}: the source has no exercises"
+    problems = []
+    for exercise in source:
+        body = _words(asked.get(exercise.label, []))
+        problems += [f"exercise {exercise.label}: {words!r}" for words in fragments(exercise.body)
+                     if " ".join(words.split()) not in body]
+        if not exercise.solved:
+            continue
+        solution = answered.get(exercise.label, [])
+        text = _words(solution)
+        problems += [f"solution of {exercise.label}: {words!r}" for piece in exercise.solution
+                     for words in fragments(piece) if " ".join(words.split()) not in text]
+        code = [cell.source for cell in solution if cell.cell_type == "code"]
+        problems += [f"solution of {exercise.label}: code cell {cell[:60]!r}"
+                     for cell in exercise.solution_code if cell not in code]
+    assert not problems, f"{page}: the source's words missing from the notebook:\n  " + "\n  ".join(problems)
+
+
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_english_notebook_stays_english(site, page):
     for cell in read(notebook_path(site, page)).cells:

@@ -435,6 +435,78 @@ def test_every_exercise_and_solution_heading(site, pages_text):
         assert toggle not in text, f"the PDF prints the toggle text {toggle!r}"
 
 
+def _body_text(pages_text: list[str], footers: list[str]) -> list[str]:
+    """Each page's text without its footer (which ``pdftotext`` may put between two
+    lines of a paragraph), with the site's typographic quotes and dashes as the
+    sources type them; squashed."""
+    table = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+                           "\u200b": ""})
+    return [squash(text.translate(table)).replace(squash(footer), "", 1) if footer.strip()
+            else squash(text.translate(table)) for text, footer in zip(pages_text, footers)]
+
+
+def _titled(title: str, pieces: list[str]) -> str:
+    """A title with the words that open its body, when the body opens with plain words.
+
+    A title alone might be found in a cross-reference to it ("see Exercise 2.1"):
+    with its first words it is found only where it heads its exercise. Not when
+    the first line holds math, whose fractions and exponents ``pdftotext`` may
+    print before the line's words.
+    """
+    from source_text import fragments
+
+    text = " ".join(" ".join(pieces).split())
+    first_line = next((line for line in "\n".join(pieces).splitlines() if line.strip()), "")
+    first = next(iter(fragments(text)), "")
+    if not first or not text.startswith(first) or "$" in first_line:
+        return title
+    return f"{title} {' '.join(first.split()[:6])}"
+
+
+def test_every_exercise_and_solution_of_the_sources_prints(pages_text, footers):
+    """Issue 19: every exercise and solution of the chapters' sources, by its title
+    ("Exercise 2.1", numbered as ``_toc.yml`` numbers the chapters), with its
+    opening words, and every plain-word run of its body, in order (checked
+    against the sources, not the site: a loss the site shares is caught too)."""
+    from source_text import chapter_numbers, exercises, fragments
+
+    numbers = chapter_numbers()
+    asked, answered, words = [], [], []
+    for page in PAGES:
+        for index, exercise in enumerate(exercises(page), start=1):
+            # The index page is not numbered: its exercises are 1, 2, 3.
+            title = f"Exercise {numbers[page]}.{index}" if page in numbers else f"Exercise {index}"
+            asked.append(_titled(title, [exercise.body]))
+            words += fragments(exercise.body)
+            if exercise.solved:
+                opening = [] if exercise.solution_opens_with_code else exercise.solution
+                answered.append(_titled(f"Solution to {title}", opening))
+                words += [run for piece in exercise.solution for run in fragments(piece)]
+    assert len(asked) > 50 and len(answered) > 50, f"{len(asked)} exercises, {len(answered)} solutions"
+    pages_text = _body_text(pages_text, footers)
+    missing = find_in_order(pages_text, asked) + find_in_order(pages_text, answered)
+    # Typeset math's fractions and exponents print as stray digits between a
+    # paragraph's lines: the words are compared without digits (the numbers are
+    # checked against the code by tests/test_prose_numbers.py).
+    missing += find_in_order([re.sub(r"\d", "", text) for text in pages_text],
+                             [re.sub(r"\d", "", run) for run in words])
+    fail_if(missing[:20], f"{len(missing)} exercise or solution titles or words of the sources "
+                          "missing from the PDF (or out of order):")
+
+
+def test_every_figure_caption_of_the_sources_prints(pages_text, footers):
+    """Issue 19: every figure caption of the chapters' sources, each plain-word run
+    of it in order (the site's captions are compared in
+    ``test_every_figure_with_its_caption``; a caption the site lost too is caught here)."""
+    from source_text import figure_captions, fragments
+
+    expected = [run for page in PAGES for caption in figure_captions(page) for run in fragments(caption)]
+    assert len(expected) > 100, f"only {len(expected)} pieces of captions in the sources"
+    missing = find_in_order(_body_text(pages_text, footers), expected)
+    fail_if(missing[:20], f"{len(missing)} pieces of the sources' figure captions missing from the PDF "
+                          "(or out of order):")
+
+
 def visible_code_lines() -> list[tuple[str, str]]:
     """Every line of every code cell a reader sees, in the chapters' sources: (page, line)."""
     from run_chapter import read_chapter, visible_code_cells
