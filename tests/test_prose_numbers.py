@@ -38,8 +38,8 @@ What is not a stated quantity, and why it is left out:
   the work), a product or version (``Falcon 9``, ``PyTorch 1.11``), a
   number format (``32-bit`` floating point is float32, a dtype the code
   names);
-- the few definitions in :data:`DEFINITIONS`, each with its reason (none
-  at present), and the numbers that a test, not a chapter cell, checks
+- the few definitions in :data:`DEFINITIONS`, each with its reason, and
+  the numbers that a test, not a chapter cell, checks
   (:data:`CHECKED_BY_TESTS`: the test must still hold the check).
 
 Literals that say how rather than what do not count as asserted: indices
@@ -72,10 +72,10 @@ from test_visible_code import python_source  # noqa: E402
 #: A number in digits: an optional sign, thousands commas, a decimal part.
 NUMBER = re.compile(r"(?<![\w.,])(?P<sign>[-+\u2212]?)(?P<digits>\d+(?:,\d{3})*(?:\.\d+)?)(?![\w]|\.\d)")
 #: Numbers that are part of a name, not a quantity: the lesson's "Filter 1"
-#: to "Filter 4" (also "filters 3 and 4", "Filter 1 to Filter 4"), LeNet-5, ResNet-50,
+#: to "Filter 4" (also "filters 3 and 4", "Filter 1 to Filter 4"), LeNet-5, ResNet-50, VGG-19,
 #: a section of a cited book, a product's version, a number format.
 NAME = re.compile(
-    r"(?i)\b(?:filters?|lenet|resnet)[\s-]+\d+(?:(?:\s*,\s*|\s+(?:and|or|to)\s+)(?:filters?\s+)?\d+)*'?s?"
+    r"(?i)\b(?:filters?|lenet|resnet|vgg)[\s-]+\d+(?:(?:\s*,\s*|\s+(?:and|or|to)\s+)(?:filters?\s+)?\d+)*'?s?"
     # a place in a cited work: "(section 9.2)", "Eq. 9.5"
     r"|(?i:\b(?:sections?|eq\.|equation|chapter)\s+\d+(?:\.\d+)*)"
     # a product or a version: "Falcon 9", "PyTorch 1.11", "Python 3.10"
@@ -94,7 +94,25 @@ COMMENT = re.compile(r"<!--.*?-->", re.S)
 NUMERIC_MATH_COMMANDS = re.compile(r"\\(?:times|cdot|,|;|!|ldots|dots|approx|pm|le|ge|lt|gt|quad)\b|[{}\s]")
 
 #: (page, number as written) -> why it is a definition, not a stated result.
-DEFINITIONS: dict[tuple[str, str], str] = {}
+DEFINITIONS: dict[tuple[str, str], str] = {
+    # The glossary is plain Markdown (no kernelspec, no code cells): its numbers
+    # define terms, and each term's chapter (which the entry links) asserts them.
+    ("glossary", "1"): "1x1 convolution, stride 1, correlation 1: names and the range of a definition",
+    ("glossary", "2"): "2-D arrays, 2x2 pooling windows, stride 2, 2 FLOPs per multiply-add: definitions",
+    ("glossary", "3"): "3x3 kernels (bottleneck, Laplacian, Sobel): the kernels the entries define",
+    ("glossary", "4"): "4-D tensors, the lesson's 4x4 filter, 4 bytes per float32: definitions",
+    ("glossary", "0"): "a correlation near 0, the Laplacian's 0 on flat regions: definitions",
+    ("glossary", "-1"): "the correlation coefficient's range, -1 to 1: its definition",
+    ("glossary", "$-4$"): "the Laplacian's centre weight: the kernel's definition",
+    ("glossary", "180"): "convolution is correlation with the kernel rotated by 180 degrees: its definition",
+    ("glossary", "$2$"): "a mebibyte is 2^20 bytes: a unit's definition",
+    ("glossary", "$20$"): "a mebibyte is 2^20 bytes: a unit's definition",
+    ("glossary", "$10^6$"): "a megabyte is 10^6 bytes: a unit's definition",
+    # Quoted from a cited paper, not computed by the book.
+    ("layer-matrix", "3.8"): "ResNet-50's \"3.8 GFLOPs\", quoted from He et al. (cited beside it)",
+    ("variants", "5"): "GoogLeNet's 5x5 Inception branch, the cited paper's design (the chapter builds no Inception)",
+    ("variants", "2015"): "the year of the cited networks (GoogLeNet, ResNet), a date",
+}
 
 #: (page, number as written) -> (test file, the code there that asserts it):
 #: a number the prose says a test checks, where a chapter cell cannot (the
@@ -103,26 +121,6 @@ CHECKED_BY_TESTS: dict[tuple[str, str], tuple[str, str]] = {
     ("playground", "$10^-4$"): ("tests/test_playground.py", "conv[0]).max()) < 1e-4"),
 }
 
-#: Chapters that two other helpers edit in this session: the numbers they
-#: state without a check, as found on the sources this test was written on.
-#: TEMPORARY -- the lead resolves these after merging those branches (glue
-#: or assert each, then delete its entry), and this list must end empty.
-PENDING_OTHER_HELPERS: dict[str, set[str]] = {
-    "index": {"$-1$", "$0$", "280", "349"},
-    "padding-stride": {"$1.5$", "19", "30", "99"},
-    "colour": {"$-1$", "60"},
-    "backprop": {"-1", "1.5", "2", "5", "6", "7", "8", "16", "$40$", "180"},
-    "learning": {"-0.4", "0.4", "40", "64"},
-    "im2col": {"$-1$", "120"},
-    "layer-matrix": {"3.8", "180", "$294$"},
-    "variants": {"$-1$", "1.18", "4", "5", "8", "15", "18", "36", "50", "68", "70", "590", "2015"},
-    "classic-kernels": {"-4", "-2", "$-1$", "-1", "0.11", "4", "6", "9", "16"},
-    "deeper-cnn": {"64"},
-    "training-practice": {"10", "60", "90", "200", "$288$"},
-    # The glossary has no code cells: its numbers ("1 x 1 convolution", "between
-    # -1 and 1") are definitions, for DEFINITIONS with a reason each.
-    "glossary": {"-1", "0", "1", "2", "3", "4", "180"},
-}
 
 
 def _value(sign: str, digits: str) -> float:
@@ -273,10 +271,7 @@ def test_asserts_count_only_with_a_variable():
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_number_in_the_prose_is_glued_or_asserted(page):
-    name = Path(page).name
-    pending = PENDING_OTHER_HELPERS.get(name, set())
-    unchecked = [(written, context) for written, _, context in unchecked_numbers(page)
-                 if written not in pending]
+    unchecked = [(written, context) for written, _, context in unchecked_numbers(page)]
     assert not unchecked, (
         f"{page}: numbers the prose states that no cell of the chapter glues or asserts "
         "(glue it with glue_checked, or assert it in a hidden cell):\n  "
@@ -298,11 +293,3 @@ def test_numbers_checked_by_tests_are_checked_there(key):
                for found, _, _ in prose_numbers(piece)), f"{written} no longer in book/{page}.md"
     assert code in (ROOT / path).read_text(encoding="utf-8"), f"{path} no longer asserts {code!r}"
 
-
-def test_pending_entries_are_still_unchecked():
-    """PENDING_OTHER_HELPERS only shrinks: an entry that is now glued or asserted goes."""
-    stale = []
-    for name, written in sorted((name, w) for name, values in PENDING_OTHER_HELPERS.items() for w in values):
-        if all(found != written for found, _, _ in unchecked_numbers(f"book/{name}")):
-            stale.append(f"{name}: {written}")
-    assert not stale, f"PENDING_OTHER_HELPERS entries that are now checked (delete them): {stale}"
