@@ -1,0 +1,563 @@
+/*
+ * The CNN lab of "The Convolutional Layer" book (book/lab.md, issue 23).
+ *
+ * The deeper chapter's trained network (convbook.LeNetDigits, seed 0), run in
+ * the reader's browser on a digit they draw or choose: the input as the
+ * network sees it, every layer's maps and the class probabilities, updated
+ * while drawing. The numbers come from cnn-core.js (window.ConvbookCnn), the
+ * book's one browser core; the network and the test digits from data.js,
+ * which the build writes from the convbook package (book/_ext/convbook_lab.py).
+ *
+ * Its words are in the page's language, <html lang>: Korean on the Korean
+ * edition's pages (/ko/), English otherwise; all of them are in MESSAGES.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("conv-lab");
+  if (!root) {
+    return;
+  }
+  var core = window.ConvbookCnn;
+
+  /** The canvas's own pixels (fixed, so that a drawing gives the same input on every screen). */
+  var CANVAS_SIDE = 280;
+  /** The pen's width, in canvas pixels: about a tenth of the digit's height, as in the digits' bitmaps. */
+  var PEN_WIDTH = 20;
+  /** Test digits in the gallery: this many of each class, the first in the test set's order. */
+  var GALLERY_PER_CLASS = 2;
+
+  var MESSAGES = {
+    en: {
+      drawHeading: "Draw a digit",
+      canvasLabel: "Drawing area: draw a digit from 0 to 9 with the mouse, a finger or a pen",
+      drawHelp: "Draw one digit, large, in the square. Without a pointer, choose a test digit below instead.",
+      clear: "Clear",
+      galleryHeading: "Or choose a test digit",
+      galleryHelp: "{count} of the {total} test digits the network never saw while training.",
+      galleryButton: "Test digit {index}, labelled {label}",
+      seesHeading: "What the network sees",
+      inputAria: "The input as the network sees it: 8 by 8 values, {ink} of them with ink",
+      inputCaption: "The input: 8 \u00d7 8 ink counts divided by 16",
+      empty: "The square is empty: draw a digit, or choose a test digit.",
+      reads: "The network reads {digit}, with probability {percent}%.",
+      readsLabelled: "The network reads {digit}, with probability {percent}%; the test digit is labelled {label}.",
+      probabilitiesHeading: "Probability of each digit",
+      layersHeading: "Every layer",
+      conv1: "Convolution 1, before ReLU: 8 maps of 8 \u00d7 8",
+      relu1: "After ReLU",
+      pool1: "After 2 \u00d7 2 max pooling: 8 maps of 4 \u00d7 4",
+      conv2: "Convolution 2, before ReLU: 16 maps of 4 \u00d7 4",
+      relu2: "After ReLU",
+      pool2: "After 2 \u00d7 2 max pooling: 16 maps of 2 \u00d7 2",
+      mapAria: "{layer}, channel {channel}: values from {min} to {max}",
+      scaleSigned: "Blue below zero, red above, white at zero; one scale for the layer, up to {max}.",
+      scalePositive: "Black is zero, white the layer's largest value, {max}.",
+      timing: "Last update: {ms} ms in this browser.",
+      couldNotStart: "The lab could not start: {reason}.",
+      noData: "its data (lab/data.js) did not load",
+    },
+    ko: {
+      drawHeading: "숫자 그리기",
+      canvasLabel: "그리기 영역: 마우스, 손가락 또는 펜으로 0부터 9까지의 숫자 하나를 그리세요",
+      drawHelp: "네모 안에 숫자 하나를 크게 그리세요. 포인터가 없으면 아래에서 테스트 숫자를 고르세요.",
+      clear: "지우기",
+      galleryHeading: "또는 테스트 숫자 고르기",
+      galleryHelp: "신경망이 학습 중에 보지 않은 테스트 숫자 {total}개 가운데 {count}개입니다.",
+      galleryButton: "테스트 숫자 {index}번, 레이블 {label}",
+      seesHeading: "신경망이 보는 것",
+      inputAria: "신경망이 보는 입력: 8 × 8 값 가운데 잉크가 있는 값 {ink}개",
+      inputCaption: "입력: 8 × 8 잉크 개수를 16으로 나눈 값",
+      empty: "네모가 비어 있습니다. 숫자를 그리거나 테스트 숫자를 고르세요.",
+      reads: "신경망이 읽은 숫자: {digit}, 확률 {percent}%.",
+      readsLabelled: "신경망이 읽은 숫자: {digit}, 확률 {percent}%. 이 테스트 숫자의 레이블: {label}.",
+      probabilitiesHeading: "숫자별 확률",
+      layersHeading: "모든 층",
+      conv1: "합성곱 1, ReLU 전: 8 × 8 맵 8개",
+      relu1: "ReLU 후",
+      pool1: "2 × 2 최대 풀링 후: 4 × 4 맵 8개",
+      conv2: "합성곱 2, ReLU 전: 4 × 4 맵 16개",
+      relu2: "ReLU 후",
+      pool2: "2 × 2 최대 풀링 후: 2 × 2 맵 16개",
+      mapAria: "{layer}, 채널 {channel}: 값 {min}부터 {max}까지",
+      scaleSigned: "0보다 작으면 파랑, 크면 빨강, 0은 흰색입니다. 층 전체가 한 척도를 쓰며 최댓값은 {max}입니다.",
+      scalePositive: "검정은 0, 흰색은 이 층의 최댓값 {max}입니다.",
+      timing: "마지막 갱신: 이 브라우저에서 {ms}ms.",
+      couldNotStart: "실습을 시작하지 못했습니다: {reason}.",
+      noData: "데이터(lab/data.js)를 불러오지 못했습니다",
+    },
+  };
+
+  var LANG = /^ko(-|$)/i.test(document.documentElement.getAttribute("lang") || "") ? "ko" : "en";
+
+  function t(key, params) {
+    var table = MESSAGES[LANG];
+    var template = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : MESSAGES.en[key];
+    return String(template).replace(/\{(\w+)\}/g, function (whole, name) {
+      return params && Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
+    });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) {
+        return;
+      }
+      if (key === "text") {
+        node.textContent = value;
+      } else if (key === "className") {
+        node.className = value;
+      } else {
+        node.setAttribute(key, value === true ? "" : String(value));
+      }
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(child);
+    });
+    return node;
+  }
+
+  /** A number as the page shows it: up to 3 significant decimals, no "-0". */
+  function fmt(value) {
+    var rounded = Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
+    return rounded === "-0.00" || rounded === "-0.0" ? rounded.slice(1) : rounded;
+  }
+
+  function percent(p) {
+    return (p * 100).toFixed(1);
+  }
+
+  var LAYERS = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2"];
+
+  var state = {
+    network: null,
+    digits: null,
+    input: null, // Float32Array(64) or null (nothing drawn)
+    source: "drawing", // or "gallery"
+    galleryIndex: -1,
+    result: null,
+    drawing: false,
+    last: null,
+    pending: false,
+    eventTime: 0,
+    timings: [],
+  };
+  var ui = { maps: {} };
+
+  // --- Building the page -------------------------------------------------------------------
+
+  function build() {
+    root.textContent = "";
+    var layout = el("div", { className: "cl-layout" });
+
+    // Drawing
+    ui.canvas = el("canvas", {
+      className: "cl-canvas",
+      width: CANVAS_SIDE,
+      height: CANVAS_SIDE,
+      role: "img",
+      "aria-label": t("canvasLabel"),
+    });
+    ui.clear = el("button", { type: "button", className: "cl-button", text: t("clear") });
+    var draw = el("section", { className: "cl-panel cl-draw", "aria-labelledby": "cl-draw-heading" }, [
+      el("h3", { className: "cl-heading", id: "cl-draw-heading", text: t("drawHeading") }),
+      el("p", { className: "cl-help", text: t("drawHelp") }),
+      ui.canvas,
+      el("div", { className: "cl-actions" }, [ui.clear]),
+    ]);
+
+    // What the network sees
+    ui.input = el("canvas", { className: "cl-input", width: 8, height: 8, role: "img" });
+    ui.prediction = el("p", { className: "cl-prediction", id: "cl-prediction" });
+    ui.live = el("p", { className: "cl-sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    ui.bars = el("ol", { className: "cl-bars", "aria-labelledby": "cl-bars-heading" });
+    ui.barRows = [];
+    for (var d = 0; d < 10; d++) {
+      var fill = el("span", { className: "cl-bar-fill" });
+      var text = el("span", { className: "cl-bar-text" });
+      var row = el("li", { className: "cl-bar" }, [
+        el("span", { className: "cl-bar-digit", text: String(d) }),
+        el("span", { className: "cl-bar-track", "aria-hidden": "true" }, [fill]),
+        text,
+      ]);
+      ui.bars.appendChild(row);
+      ui.barRows.push({ row: row, fill: fill, text: text });
+    }
+    ui.timing = el("p", { className: "cl-timing" });
+    var sees = el("section", { className: "cl-panel cl-sees", "aria-labelledby": "cl-sees-heading" }, [
+      el("h3", { className: "cl-heading", id: "cl-sees-heading", text: t("seesHeading") }),
+      el("figure", { className: "cl-figure" }, [ui.input, el("figcaption", { text: t("inputCaption") })]),
+      ui.prediction,
+      ui.live,
+      el("h4", { className: "cl-subheading", id: "cl-bars-heading", text: t("probabilitiesHeading") }),
+      ui.bars,
+      ui.timing,
+    ]);
+
+    // Gallery
+    ui.gallery = el("div", { className: "cl-gallery", role: "group", "aria-labelledby": "cl-gallery-heading" });
+    ui.galleryButtons = [];
+    galleryIndexes().forEach(function (index) {
+      var thumb = el("canvas", { className: "cl-thumb", width: 8, height: 8, "aria-hidden": "true" });
+      paintGray(thumb, state.digits.images[index], 1);
+      var button = el("button", {
+        type: "button",
+        className: "cl-gallery-button",
+        "aria-pressed": "false",
+        "aria-label": t("galleryButton", { index: index + 1, label: state.digits.labels[index] }),
+        "data-index": index,
+      }, [thumb]);
+      button.addEventListener("click", function () {
+        chooseTestDigit(index);
+      });
+      ui.gallery.appendChild(button);
+      ui.galleryButtons.push(button);
+    });
+    var gallery = el("section", { className: "cl-panel cl-gallery-panel", "aria-labelledby": "cl-gallery-heading" }, [
+      el("h3", { className: "cl-heading", id: "cl-gallery-heading", text: t("galleryHeading") }),
+      el("p", { className: "cl-help", text: t("galleryHelp", { count: ui.galleryButtons.length, total: state.digits.count }) }),
+      ui.gallery,
+    ]);
+
+    // Every layer
+    var layers = el("section", { className: "cl-panel cl-layers", "aria-labelledby": "cl-layers-heading" }, [
+      el("h3", { className: "cl-heading", id: "cl-layers-heading", text: t("layersHeading") }),
+    ]);
+    LAYERS.forEach(function (name) {
+      var channels = name.slice(-1) === "1" ? 8 : 16;
+      var grid = el("div", { className: "cl-maps cl-maps-" + channels });
+      var canvases = [];
+      for (var c = 0; c < channels; c++) {
+        var side = name === "conv1" || name === "relu1" ? 8 : name === "pool2" ? 2 : 4;
+        var map = el("canvas", { className: "cl-map", width: side, height: side, role: "img" });
+        grid.appendChild(map);
+        canvases.push(map);
+      }
+      var scale = el("p", { className: "cl-scale" });
+      layers.appendChild(el("figure", { className: "cl-figure cl-layer" }, [
+        el("figcaption", { className: "cl-layer-title", text: t(name) }),
+        grid,
+        scale,
+      ]));
+      ui.maps[name] = { canvases: canvases, scale: scale };
+    });
+
+    layout.appendChild(draw);
+    layout.appendChild(sees);
+    layout.appendChild(gallery);
+    layout.appendChild(layers);
+    root.appendChild(layout);
+
+    ui.clear.addEventListener("click", clearDrawing);
+    ui.canvas.addEventListener("pointerdown", onPointerDown);
+    ui.canvas.addEventListener("pointermove", onPointerMove);
+    ui.canvas.addEventListener("pointerup", onPointerUp);
+    ui.canvas.addEventListener("pointercancel", onPointerUp);
+  }
+
+  function galleryIndexes() {
+    var chosen = [];
+    var seen = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    for (var n = 0; n < state.digits.count; n++) {
+      var label = state.digits.labels[n];
+      if (seen[label] < GALLERY_PER_CLASS) {
+        seen[label] += 1;
+        chosen.push(n);
+      }
+    }
+    return chosen;
+  }
+
+  // --- Drawing -----------------------------------------------------------------------------
+
+  function canvasPoint(event) {
+    var rect = ui.canvas.getBoundingClientRect();
+    return {
+      x: ((event.clientX - rect.left) * CANVAS_SIDE) / rect.width,
+      y: ((event.clientY - rect.top) * CANVAS_SIDE) / rect.height,
+    };
+  }
+
+  function inkColour() {
+    var colour = getComputedStyle(root).getPropertyValue("--cl-ink").trim();
+    return colour || "#000";
+  }
+
+  function stroke(from, to) {
+    var context = ui.canvas.getContext("2d");
+    context.strokeStyle = inkColour();
+    context.fillStyle = context.strokeStyle;
+    context.lineWidth = PEN_WIDTH;
+    context.lineCap = "round";
+    context.lineJoin = "round";
+    context.beginPath();
+    context.moveTo(from.x, from.y);
+    context.lineTo(to.x, to.y);
+    context.stroke();
+  }
+
+  function onPointerDown(event) {
+    if (event.button !== undefined && event.button > 0) {
+      return;
+    }
+    event.preventDefault();
+    if (state.source !== "drawing") {
+      clearCanvas();
+      state.source = "drawing";
+      setPressed(-1);
+    }
+    state.drawing = true;
+    ui.canvas.setPointerCapture && ui.canvas.setPointerCapture(event.pointerId);
+    state.last = canvasPoint(event);
+    stroke(state.last, state.last);
+    scheduleUpdate(event);
+  }
+
+  function onPointerMove(event) {
+    if (!state.drawing) {
+      return;
+    }
+    event.preventDefault();
+    var points = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+    if (!points.length) {
+      points = [event];
+    }
+    points.forEach(function (point) {
+      var next = canvasPoint(point);
+      stroke(state.last, next);
+      state.last = next;
+    });
+    scheduleUpdate(event);
+  }
+
+  function onPointerUp() {
+    if (!state.drawing) {
+      return;
+    }
+    state.drawing = false;
+    state.last = null;
+    readDrawing();
+    update();
+    announce();
+  }
+
+  function clearCanvas() {
+    ui.canvas.getContext("2d").clearRect(0, 0, CANVAS_SIDE, CANVAS_SIDE);
+  }
+
+  function clearDrawing() {
+    clearCanvas();
+    state.source = "drawing";
+    setPressed(-1);
+    state.input = null;
+    update();
+    announce();
+  }
+
+  function canvasRGBA() {
+    return ui.canvas.getContext("2d").getImageData(0, 0, CANVAS_SIDE, CANVAS_SIDE).data;
+  }
+
+  function readDrawing() {
+    var ink = core.inkFromRGBA(canvasRGBA(), CANVAS_SIDE, CANVAS_SIDE);
+    state.input = core.digitFromInk(ink, CANVAS_SIDE, CANVAS_SIDE);
+  }
+
+  /** One update per frame while drawing, timed from the first event it answers. */
+  function scheduleUpdate(event) {
+    if (state.pending) {
+      return;
+    }
+    state.pending = true;
+    state.eventTime = event && event.timeStamp ? event.timeStamp : performance.now();
+    requestAnimationFrame(function () {
+      state.pending = false;
+      readDrawing();
+      update();
+    });
+  }
+
+  function setPressed(index) {
+    state.galleryIndex = index;
+    ui.galleryButtons.forEach(function (button) {
+      button.setAttribute("aria-pressed", Number(button.getAttribute("data-index")) === index ? "true" : "false");
+    });
+  }
+
+  function chooseTestDigit(index) {
+    clearCanvas();
+    state.source = "gallery";
+    setPressed(index);
+    state.input = new Float32Array(state.digits.images[index]);
+    state.eventTime = performance.now();
+    update();
+    announce();
+  }
+
+  // --- Painting ----------------------------------------------------------------------------
+
+  function paintGray(canvas, values, scale) {
+    var context = canvas.getContext("2d");
+    var image = context.createImageData(canvas.width, canvas.height);
+    for (var k = 0; k < values.length; k++) {
+      var level = scale > 0 ? Math.round(Math.max(0, Math.min(1, values[k] / scale)) * 255) : 0;
+      image.data[4 * k] = level;
+      image.data[4 * k + 1] = level;
+      image.data[4 * k + 2] = level;
+      image.data[4 * k + 3] = 255;
+    }
+    context.putImageData(image, 0, 0);
+  }
+
+  /** Blue (negative) to white (0) to red (positive), on a scale symmetric around zero. */
+  function paintSigned(canvas, values, scale) {
+    var context = canvas.getContext("2d");
+    var image = context.createImageData(canvas.width, canvas.height);
+    for (var k = 0; k < values.length; k++) {
+      var v = scale > 0 ? Math.max(-1, Math.min(1, values[k] / scale)) : 0;
+      var rgb = v >= 0 ? [255 - 77 * v, 255 - 231 * v, 255 - 212 * v] : [255 + 222 * v, 255 + 153 * v, 255 + 83 * v];
+      image.data[4 * k] = Math.round(rgb[0]);
+      image.data[4 * k + 1] = Math.round(rgb[1]);
+      image.data[4 * k + 2] = Math.round(rgb[2]);
+      image.data[4 * k + 3] = 255;
+    }
+    context.putImageData(image, 0, 0);
+  }
+
+  function paintLayer(name, tensor) {
+    var plane = tensor.height * tensor.width;
+    var largest = 0;
+    for (var k = 0; k < tensor.data.length; k++) {
+      largest = Math.max(largest, Math.abs(tensor.data[k]));
+    }
+    var signed = name === "conv1" || name === "conv2";
+    var layerTitle = t(name);
+    ui.maps[name].canvases.forEach(function (canvas, channel) {
+      var values = tensor.data.subarray(channel * plane, (channel + 1) * plane);
+      var min = Infinity;
+      var max = -Infinity;
+      for (var v = 0; v < values.length; v++) {
+        min = Math.min(min, values[v]);
+        max = Math.max(max, values[v]);
+      }
+      (signed ? paintSigned : paintGray)(canvas, values, largest);
+      canvas.setAttribute("aria-label", t("mapAria", { layer: layerTitle, channel: channel + 1, min: fmt(min), max: fmt(max) }));
+    });
+    ui.maps[name].scale.textContent = t(signed ? "scaleSigned" : "scalePositive", { max: fmt(largest) });
+  }
+
+  function update() {
+    var input = state.input || new Float32Array(64);
+    var result = core.forward(state.network, input);
+    state.result = result;
+    var ink = 0;
+    for (var k = 0; k < 64; k++) {
+      ink += input[k] > 0 ? 1 : 0;
+    }
+    paintGray(ui.input, input, 1);
+    ui.input.setAttribute("aria-label", t("inputAria", { ink: ink }));
+    LAYERS.forEach(function (name) {
+      paintLayer(name, result[name]);
+    });
+    for (var d = 0; d < 10; d++) {
+      var p = state.input ? result.probabilities[d] : 0;
+      ui.barRows[d].fill.style.width = (p * 100).toFixed(2) + "%";
+      ui.barRows[d].text.textContent = percent(p) + "%";
+      ui.barRows[d].row.classList.toggle("cl-bar-top", Boolean(state.input) && d === result.prediction);
+    }
+    ui.prediction.textContent = sentence();
+    var ms = performance.now() - state.eventTime;
+    state.timings.push(ms);
+    ui.timing.textContent = t("timing", { ms: ms.toFixed(1) });
+  }
+
+  function sentence() {
+    if (!state.input) {
+      return t("empty");
+    }
+    var result = state.result;
+    var params = { digit: result.prediction, percent: percent(result.probabilities[result.prediction]) };
+    if (state.source === "gallery") {
+      params.label = state.digits.labels[state.galleryIndex];
+      return t("readsLabelled", params);
+    }
+    return t("reads", params);
+  }
+
+  /** The live region: said once per finished stroke, choice or clearing, not at every frame. */
+  function announce() {
+    ui.live.textContent = sentence();
+  }
+
+  // --- Start -------------------------------------------------------------------------------
+
+  function fail(error) {
+    root.textContent = "";
+    root.appendChild(el("p", {
+      className: "cl-error",
+      role: "alert",
+      text: t("couldNotStart", { reason: error && error.message ? error.message : error }),
+    }));
+    console.error("conv-lab:", error);
+  }
+
+  function encode(floats) {
+    var bytes = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
+    var chunks = [];
+    for (var i = 0; i < bytes.length; i += 0x8000) {
+      chunks.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000)));
+    }
+    return btoa(chunks.join(""));
+  }
+
+  var ready = new Promise(function (resolve, reject) {
+    if (window.convLabData && core) {
+      resolve(window.convLabData);
+    } else {
+      reject(new Error(t("noData")));
+    }
+  }).then(function (data) {
+    state.network = core.networkFromData(data);
+    state.digits = core.digitsFromData(data);
+    build();
+    state.eventTime = performance.now();
+    update();
+    announce();
+    root.setAttribute("data-ready", "true");
+  }).catch(fail);
+
+  /** For the tests and the benchmark. */
+  window.convLab = {
+    ready: ready,
+    language: LANG,
+    timings: state.timings,
+    canvasSide: CANVAS_SIDE,
+    /** The canvas's RGBA bytes, base64. */
+    canvasBase64: function () {
+      var data = canvasRGBA();
+      return encode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    },
+    /** The network's input now (64 float32 values, base64), or null with nothing drawn. */
+    inputBase64: function () {
+      return state.input ? encode(state.input) : null;
+    },
+    /** The page's logits for every test digit, (count, 10) float32 as base64. */
+    testLogitsBase64: function () {
+      var out = new Float32Array(state.digits.count * 10);
+      for (var n = 0; n < state.digits.count; n++) {
+        out.set(core.forward(state.network, state.digits.images[n]).logits, n * 10);
+      }
+      return encode(out);
+    },
+    snapshot: function () {
+      return {
+        source: state.source,
+        galleryIndex: state.galleryIndex,
+        prediction: state.input ? state.result.prediction : null,
+        probabilities: state.input ? Array.prototype.slice.call(state.result.probabilities) : null,
+      };
+    },
+  };
+})();
