@@ -12,7 +12,8 @@
   digit's logits within 1e-4 of PyTorch's, a digit drawn with the mouse
   gives the input Python gives for the same canvas pixels, a tap draws
   (touch), a test digit chosen with the keyboard is announced, no sideways
-  scrolling, axe, no console error, no request outside the site.
+  scrolling, an edit of the network gives PyTorch's test accuracy for the
+  same edit, axe, no console error, no request outside the site.
 
 Set ``CONVBOOK_SITE`` to a built ``_build/html`` to skip the fresh build.
 """
@@ -20,6 +21,7 @@ Set ``CONVBOOK_SITE`` to a built ``_build/html`` to skip the fresh build.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import subprocess
 import sys
@@ -275,7 +277,7 @@ def test_lab_page_in_chromium(site, site_url, browser, axe_source, trained):
     page.on("request", lambda request: requests.append(request.url))
     page.goto(site_url + PAGE)
     page.wait_for_selector(READY, timeout=30_000)
-    live = page.locator("#conv-lab [role='status']")
+    live = page.locator("#cl-announce")
     expect_empty = live.inner_text()
     assert "empty" in expect_empty, expect_empty
 
@@ -331,6 +333,33 @@ def test_lab_page_in_chromium(site, site_url, browser, axe_source, trained):
     assert said.endswith(f"the test digit is labelled {split.test_labels[index]}."), said
     np.testing.assert_array_equal(floats(page, "window.convLab.inputBase64()").reshape(8, 8),
                                   split.test_images[index])
+
+    # Edit the network: the page's test accuracy is PyTorch's for the same edit. The weight is
+    # typed with a decimal comma (a comma-locale keypad), and a bad one is refused, not used.
+    snapshot = page.evaluate("window.convLab.snapshot()")
+    assert snapshot["accuracy"] == float(np.mean(expected.argmax(axis=1) == split.test_labels))
+    page.select_option("#cl-filter", "2")
+    page.fill("#cl-cell-4", "3,5")  # filter 3's centre weight
+    page.fill("#cl-cell-9", "-0.25")  # its bias
+    page.locator("#cl-conv2-on-3").uncheck()  # channel 4 of conv2
+    page.fill("#cl-cell-0", "1e9")
+    assert page.get_attribute("#cl-cell-0", "aria-invalid") == "true"
+    assert "is not a number from" in page.inner_text("#cl-edit-problem")
+    edited = copy.deepcopy(model)
+    with torch.no_grad():
+        edited.conv1.weight[2, 0, 1, 1] = 3.5
+        edited.conv1.bias[2] = -0.25
+        edited.conv2.weight[3] = 0
+        edited.conv2.bias[3] = 0
+    edited_predictions = torch_logits(edited, split.test_images).argmax(axis=1)
+    snapshot = page.evaluate("window.convLab.snapshot()")
+    assert snapshot["accuracy"] == float(np.mean(edited_predictions == split.test_labels))
+    assert snapshot["wrong"] == np.flatnonzero(edited_predictions != split.test_labels).tolist()
+    shown = page.locator("#conv-lab .cl-wrong .cl-gallery-button")
+    assert shown.count() == min(40, len(snapshot["wrong"]))
+    page.locator("#conv-lab .cl-edit .cl-button").click()  # reset
+    assert page.evaluate("window.convLab.snapshot().accuracy") == float(
+        np.mean(expected.argmax(axis=1) == split.test_labels))
 
     # A phone: no sideways scrolling; accessible; quiet; offline.
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")

@@ -173,6 +173,10 @@ def lab_export(model: nn.Module, split: DigitSplit) -> dict:
             ``{"count": n, "counts": base64, "labels": [...]}``: the test
             digits as 8-bit ink counts, ``image * 16`` (``n * 64`` bytes,
             row by row), and their labels.
+        ``weight_limit``
+            :data:`convbook.presets.WEIGHT_LIMIT`: the page accepts an
+            edited weight or bias ``w`` only when ``abs(w) <= weight_limit``,
+            as the playground does.
 
     Raises
     ------
@@ -182,6 +186,7 @@ def lab_export(model: nn.Module, split: DigitSplit) -> dict:
     """
     from .deeper import LeNetDigits
     from .digits import DIGIT_MAX_VALUE, DigitSplit
+    from .presets import WEIGHT_LIMIT
 
     if not isinstance(model, LeNetDigits) or model.batch_norm:
         raise ValueError(f"model must be a LeNetDigits without batch normalisation, got {type(model).__name__}")
@@ -201,4 +206,5 @@ def lab_export(model: nn.Module, split: DigitSplit) -> dict:
             "counts": base64.b64encode(counts.astype(np.uint8).tobytes()).decode("ascii"),
             "labels": [int(label) for label in split.test_labels],
         },
+        "weight_limit": WEIGHT_LIMIT,
     }

@@ -23,7 +23,7 @@
   /** The canvas's own pixels (fixed, so that a drawing gives the same input on every screen). */
   var CANVAS_SIDE = 280;
   /** The pen's width, in canvas pixels: about a tenth of the digit's height, as in the digits' bitmaps. */
-  var PEN_WIDTH = 20;
+  var PEN_WIDTH = 26;
   /** Test digits in the gallery: this many of each class, the first in the test set's order. */
   var GALLERY_PER_CLASS = 2;
 
@@ -54,6 +54,23 @@
       scaleSigned: "Blue below zero, red above, white at zero; one scale for the layer, up to {max}.",
       scalePositive: "Black is zero, white the layer's largest value, {max}.",
       timing: "Last update: {ms} ms in this browser.",
+      editHeading: "Edit the network",
+      editHelp: "Change a weight or the bias of a filter of the first convolutional layer, or switch channels " +
+        "off (their maps become zero). The test accuracy is computed again over all {total} test digits.",
+      filterLabel: "Filter of convolution 1",
+      filterOption: "Channel {channel}",
+      weightCell: "Weight, row {row}, column {col}",
+      biasLabel: "Bias",
+      weightProblem: "{cell}: {typed} is not a number from \u2212{limit} to {limit}. The network keeps {value}.",
+      channelsConv1: "Channels of convolution 1 that are on",
+      channelsConv2: "Channels of convolution 2 that are on",
+      channelBox: "Channel {channel}",
+      reset: "Reset the network",
+      accuracy: "Test accuracy: {percent}% ({right} of {total} test digits read right; computed in {ms} ms).",
+      wrongHeading: "Test digits it reads wrong",
+      wrongButton: "Test digit {index}, labelled {label}, read as {read}",
+      noneWrong: "None.",
+      moreWrong: "And {count} more.",
       couldNotStart: "The lab could not start: {reason}.",
       noData: "its data (lab/data.js) did not load",
     },
@@ -83,6 +100,23 @@
       scaleSigned: "0보다 작으면 파랑, 크면 빨강, 0은 흰색입니다. 층 전체가 한 척도를 쓰며 최댓값은 {max}입니다.",
       scalePositive: "검정은 0, 흰색은 이 층의 최댓값 {max}입니다.",
       timing: "마지막 갱신: 이 브라우저에서 {ms}ms.",
+      editHeading: "신경망 고치기",
+      editHelp: "첫 번째 합성곱 층에 있는 필터의 가중치나 편향을 바꾸거나, 채널을 끄세요(끈 채널의 맵은 0이 됩니다). " +
+        "테스트 숫자 {total}개 전체에 대해 테스트 정확도를 다시 계산합니다.",
+      filterLabel: "합성곱 1의 필터",
+      filterOption: "채널 {channel}",
+      weightCell: "가중치, {row}행 {col}열",
+      biasLabel: "편향",
+      weightProblem: "{cell}: {typed}은(는) \u2212{limit}부터 {limit}까지의 숫자가 아닙니다. 신경망은 이전 값({value})을 그대로 씁니다.",
+      channelsConv1: "켜져 있는 합성곱 1의 채널",
+      channelsConv2: "켜져 있는 합성곱 2의 채널",
+      channelBox: "채널 {channel}",
+      reset: "신경망 되돌리기",
+      accuracy: "테스트 정확도: {percent}%(테스트 숫자 {total}개 중 {right}개를 맞게 읽음, 계산 {ms}ms).",
+      wrongHeading: "틀리게 읽는 테스트 숫자",
+      wrongButton: "테스트 숫자 {index}번, 레이블 {label}, 읽은 숫자 {read}",
+      noneWrong: "없습니다.",
+      moreWrong: "외 {count}개.",
       couldNotStart: "실습을 시작하지 못했습니다: {reason}.",
       noData: "데이터(lab/data.js)를 불러오지 못했습니다",
     },
@@ -131,8 +165,16 @@
 
   var LAYERS = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2"];
 
+  /** Wrong test digits shown at most, as buttons; the rest are counted. */
+  var WRONG_SHOWN = 40;
+
   var state = {
-    network: null,
+    network: null, // the network in use, edited or not
+    original: null, // the trained network, never edited
+    off: { conv1: [], conv2: [] }, // switched-off channels
+    filter: 0, // the filter of conv1 the grid edits
+    problems: {}, // grid cell -> what is wrong with what was typed there
+    accuracy: null, // {accuracy, wrong, ms}
     digits: null,
     input: null, // Float32Array(64) or null (nothing drawn)
     source: "drawing", // or "gallery"
@@ -171,7 +213,7 @@
     // What the network sees
     ui.input = el("canvas", { className: "cl-input", width: 8, height: 8, role: "img" });
     ui.prediction = el("p", { className: "cl-prediction", id: "cl-prediction" });
-    ui.live = el("p", { className: "cl-sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    ui.live = el("p", { className: "cl-sr-only", id: "cl-announce", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     ui.bars = el("ol", { className: "cl-bars", "aria-labelledby": "cl-bars-heading" });
     ui.barRows = [];
     for (var d = 0; d < 10; d++) {
@@ -244,9 +286,12 @@
       ui.maps[name] = { canvases: canvases, scale: scale };
     });
 
+    // Read back at every frame while drawing: keep the pixels where the CPU reads them.
+    ui.context = ui.canvas.getContext("2d", { willReadFrequently: true });
     layout.appendChild(draw);
     layout.appendChild(sees);
     layout.appendChild(gallery);
+    layout.appendChild(buildEditor());
     layout.appendChild(layers);
     root.appendChild(layout);
 
@@ -286,7 +331,7 @@
   }
 
   function stroke(from, to) {
-    var context = ui.canvas.getContext("2d");
+    var context = ui.context;
     context.strokeStyle = inkColour();
     context.fillStyle = context.strokeStyle;
     context.lineWidth = PEN_WIDTH;
@@ -332,11 +377,12 @@
     scheduleUpdate(event);
   }
 
-  function onPointerUp() {
+  function onPointerUp(event) {
     if (!state.drawing) {
       return;
     }
     state.drawing = false;
+    state.eventTime = event && event.timeStamp ? event.timeStamp : performance.now();
     state.last = null;
     readDrawing();
     update();
@@ -344,7 +390,7 @@
   }
 
   function clearCanvas() {
-    ui.canvas.getContext("2d").clearRect(0, 0, CANVAS_SIDE, CANVAS_SIDE);
+    ui.context.clearRect(0, 0, CANVAS_SIDE, CANVAS_SIDE);
   }
 
   function clearDrawing() {
@@ -357,7 +403,7 @@
   }
 
   function canvasRGBA() {
-    return ui.canvas.getContext("2d").getImageData(0, 0, CANVAS_SIDE, CANVAS_SIDE).data;
+    return ui.context.getImageData(0, 0, CANVAS_SIDE, CANVAS_SIDE).data;
   }
 
   function readDrawing() {
@@ -394,6 +440,207 @@
     state.eventTime = performance.now();
     update();
     announce();
+  }
+
+
+  // --- Edit the network -----------------------------------------------------------------------
+
+  function buildEditor() {
+    ui.filter = el("select", { id: "cl-filter" });
+    for (var f = 0; f < 8; f++) {
+      ui.filter.appendChild(el("option", { value: f, text: t("filterOption", { channel: f + 1 }) }));
+    }
+    ui.filter.addEventListener("change", function () {
+      state.filter = Number(ui.filter.value);
+      state.problems = {};
+      fillGrid();
+    });
+    ui.grid = el("div", { className: "cl-grid", role: "group", "aria-labelledby": "cl-filter-label" });
+    ui.cells = [];
+    for (var k = 0; k < 10; k++) {
+      var isBias = k === 9;
+      var label = isBias ? t("biasLabel") : t("weightCell", { row: Math.floor(k / 3) + 1, col: (k % 3) + 1 });
+      var input = el("input", {
+        type: "text",
+        inputmode: "decimal",
+        className: "cl-cell" + (isBias ? " cl-bias" : ""),
+        id: "cl-cell-" + k,
+        "aria-label": label,
+        "aria-describedby": "cl-edit-problem",
+        autocomplete: "off",
+        spellcheck: "false",
+        "data-cell": k,
+      });
+      input.addEventListener("input", onCellInput);
+      ui.cells.push(input);
+      ui.grid.appendChild(isBias ? el("label", { className: "cl-bias-label", "for": input.id, text: t("biasLabel") }) : input);
+      if (isBias) {
+        ui.grid.appendChild(input);
+      }
+    }
+    ui.problem = el("p", { className: "cl-error", id: "cl-edit-problem", "aria-live": "polite" });
+    ui.switches = {};
+    var fieldsets = ["conv1", "conv2"].map(function (layer) {
+      var count = layer === "conv1" ? 8 : 16;
+      var boxes = [];
+      var set = el("fieldset", { className: "cl-switches" }, [
+        el("legend", { text: t(layer === "conv1" ? "channelsConv1" : "channelsConv2") }),
+      ]);
+      for (var c = 0; c < count; c++) {
+        var box = el("input", { type: "checkbox", id: "cl-" + layer + "-on-" + c, checked: true, "data-channel": c });
+        box.addEventListener("change", onSwitch.bind(null, layer, c));
+        set.appendChild(el("label", { className: "cl-switch", "for": box.id }, [
+          box,
+          el("span", { "aria-hidden": "true", text: String(c + 1) }),
+          el("span", { className: "cl-sr-only", text: t("channelBox", { channel: c + 1 }) }),
+        ]));
+        boxes.push(box);
+      }
+      ui.switches[layer] = boxes;
+      return set;
+    });
+    ui.reset = el("button", { type: "button", className: "cl-button", text: t("reset") });
+    ui.reset.addEventListener("click", resetNetwork);
+    ui.accuracy = el("p", { className: "cl-accuracy", role: "status" });
+    ui.wrong = el("div", { className: "cl-gallery cl-wrong" });
+    ui.wrongMore = el("p", { className: "cl-help" });
+    return el("section", { className: "cl-panel cl-edit", "aria-labelledby": "cl-edit-heading" }, [
+      el("h3", { className: "cl-heading", id: "cl-edit-heading", text: t("editHeading") }),
+      el("p", { className: "cl-help", text: t("editHelp", { total: state.digits.count }) }),
+      el("div", { className: "cl-field" }, [
+        el("label", { "for": "cl-filter", id: "cl-filter-label", text: t("filterLabel") }),
+        ui.filter,
+      ]),
+      ui.grid,
+      ui.problem,
+      fieldsets[0],
+      fieldsets[1],
+      el("div", { className: "cl-actions" }, [ui.reset]),
+      ui.accuracy,
+      el("h4", { className: "cl-subheading", text: t("wrongHeading") }),
+      ui.wrong,
+      ui.wrongMore,
+    ]);
+  }
+
+  /** The network's number a grid cell shows: weight k (0-8) or the bias (9) of the chosen filter. */
+  function cellValue(network, k) {
+    return k === 9 ? network["conv1.bias"].data[state.filter] : network["conv1.weight"].data[state.filter * 9 + k];
+  }
+
+  function fillGrid() {
+    ui.cells.forEach(function (input, k) {
+      // Rounded for the eye; the network keeps the exact value until the cell is edited.
+      input.value = String(Number(cellValue(state.network, k).toFixed(3)));
+      input.removeAttribute("aria-invalid");
+    });
+    ui.problem.textContent = "";
+  }
+
+  /**
+   * A weight as typed: {value} (float32) or null. A comma is read as the decimal
+   * point when it is the only separator (the decimal keypad of comma locales).
+   */
+  function parseWeight(text) {
+    var typed = String(text).trim().replace(/\u2212/g, "-");
+    if (/^[+-]?\d*,\d+$/.test(typed)) {
+      typed = typed.replace(",", ".");
+    }
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(typed)) {
+      return null;
+    }
+    var value = Number(typed);
+    var limit = state.limit;
+    if (!isFinite(value) || Math.abs(value) > limit) {
+      return null;
+    }
+    return Math.fround(value) + 0;
+  }
+
+  function onCellInput(event) {
+    var k = Number(event.target.getAttribute("data-cell"));
+    var value = parseWeight(event.target.value);
+    if (value === null) {
+      state.problems[k] = true;
+      event.target.setAttribute("aria-invalid", "true");
+      ui.problem.textContent = t("weightProblem", {
+        cell: event.target.getAttribute("aria-label"),
+        typed: "\u201c" + event.target.value + "\u201d",
+        limit: state.limit,
+        value: Number(cellValue(state.network, k).toFixed(3)),
+      });
+      return;
+    }
+    delete state.problems[k];
+    event.target.removeAttribute("aria-invalid");
+    if (!Object.keys(state.problems).length) {
+      ui.problem.textContent = "";
+    }
+    if (k === 9) {
+      state.network["conv1.bias"].data[state.filter] = value;
+    } else {
+      state.network["conv1.weight"].data[state.filter * 9 + k] = value;
+    }
+    networkChanged();
+  }
+
+  function onSwitch(layer, channel, event) {
+    state.off[layer][channel] = !event.target.checked;
+    networkChanged();
+  }
+
+  function resetNetwork() {
+    state.network = core.copyNetwork(state.original);
+    state.off = { conv1: [], conv2: [] };
+    ["conv1", "conv2"].forEach(function (layer) {
+      ui.switches[layer].forEach(function (box) {
+        box.checked = true;
+      });
+    });
+    state.problems = {};
+    fillGrid();
+    networkChanged();
+  }
+
+  function networkChanged() {
+    state.eventTime = performance.now();
+    update();
+    measureAccuracy();
+  }
+
+  function measureAccuracy() {
+    var start = performance.now();
+    var result = core.accuracy(state.network, state.digits, { off: state.off });
+    result.ms = performance.now() - start;
+    state.accuracy = result;
+    var total = state.digits.count;
+    ui.accuracy.textContent = t("accuracy", {
+      percent: (result.accuracy * 100).toFixed(1),
+      right: total - result.wrong.length,
+      total: total,
+      ms: result.ms.toFixed(0),
+    });
+    ui.wrong.textContent = "";
+    result.wrong.slice(0, WRONG_SHOWN).forEach(function (index) {
+      var read = core.forward(state.network, state.digits.images[index], { off: state.off }).prediction;
+      var thumb = el("canvas", { className: "cl-thumb", width: 8, height: 8, "aria-hidden": "true" });
+      paintGray(thumb, state.digits.images[index], 1);
+      var button = el("button", {
+        type: "button",
+        className: "cl-gallery-button",
+        "aria-label": t("wrongButton", { index: index + 1, label: state.digits.labels[index], read: read }),
+        "data-index": index,
+      }, [thumb]);
+      button.addEventListener("click", function () {
+        chooseTestDigit(index);
+      });
+      ui.wrong.appendChild(button);
+    });
+    if (!result.wrong.length) {
+      ui.wrong.appendChild(el("p", { className: "cl-help", text: t("noneWrong") }));
+    }
+    ui.wrongMore.textContent = result.wrong.length > WRONG_SHOWN ?
+      t("moreWrong", { count: result.wrong.length - WRONG_SHOWN }) : "";
   }
 
   // --- Painting ----------------------------------------------------------------------------
@@ -450,7 +697,7 @@
 
   function update() {
     var input = state.input || new Float32Array(64);
-    var result = core.forward(state.network, input);
+    var result = core.forward(state.network, input, { off: state.off });
     state.result = result;
     var ink = 0;
     for (var k = 0; k < 64; k++) {
@@ -519,11 +766,15 @@
       reject(new Error(t("noData")));
     }
   }).then(function (data) {
-    state.network = core.networkFromData(data);
+    state.original = core.networkFromData(data);
+    state.network = core.copyNetwork(state.original);
     state.digits = core.digitsFromData(data);
+    state.limit = typeof data.weight_limit === "number" ? data.weight_limit : 1000;
     build();
+    fillGrid();
     state.eventTime = performance.now();
     update();
+    measureAccuracy();
     announce();
     root.setAttribute("data-ready", "true");
   }).catch(fail);
@@ -553,6 +804,9 @@
     },
     snapshot: function () {
       return {
+        accuracy: state.accuracy ? state.accuracy.accuracy : null,
+        wrong: state.accuracy ? state.accuracy.wrong.slice() : null,
+        accuracyMs: state.accuracy ? state.accuracy.ms : null,
         source: state.source,
         galleryIndex: state.galleryIndex,
         prediction: state.input ? state.result.prediction : null,
