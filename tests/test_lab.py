@@ -313,20 +313,20 @@ def test_lab_page_in_chromium(site, site_url, browser, axe_source, trained):
     assert said.startswith(f"The network reads {predicted}, with probability"), said
 
     # Touch: a tap is a dot, which fills the whole square.
-    page.locator("#conv-lab .cl-button").click()
+    page.locator("#cl-clear").click()
     assert "empty" in live.inner_text()
     page.touchscreen.tap(*at(0.5, 0.5))
     page.wait_for_function("window.convLab.inputBase64() !== null")
     np.testing.assert_array_equal(floats(page, "window.convLab.inputBase64()"), np.ones(64, np.float32))
 
     # The keyboard: a test digit of the gallery, chosen with Tab and Enter, is announced.
-    first = page.locator("#conv-lab .cl-gallery-button").first
+    first = page.locator("#conv-lab .cl-gallery-panel .cl-gallery-button").first
     first.focus()
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    chosen = page.locator("#conv-lab .cl-gallery-button[aria-pressed='true']")
+    chosen = page.locator("#conv-lab .cl-gallery-panel .cl-gallery-button[aria-pressed='true']")
     index = int(chosen.get_attribute("data-index"))
-    assert index == int(page.locator("#conv-lab .cl-gallery-button").nth(1).get_attribute("data-index"))
+    assert index == int(page.locator("#conv-lab .cl-gallery-panel .cl-gallery-button").nth(1).get_attribute("data-index"))
     predicted = int(expected[index].argmax())
     said = live.inner_text()
     assert said.startswith(f"The network reads {predicted}, with probability"), said
@@ -357,7 +357,7 @@ def test_lab_page_in_chromium(site, site_url, browser, axe_source, trained):
     assert snapshot["wrong"] == np.flatnonzero(edited_predictions != split.test_labels).tolist()
     shown = page.locator("#conv-lab .cl-wrong .cl-gallery-button")
     assert shown.count() == min(40, len(snapshot["wrong"]))
-    page.locator("#conv-lab .cl-edit .cl-button").click()  # reset
+    page.locator("#cl-reset").click()
     assert page.evaluate("window.convLab.snapshot().accuracy") == float(
         np.mean(expected.argmax(axis=1) == split.test_labels))
 

@@ -202,7 +202,7 @@
       role: "img",
       "aria-label": t("canvasLabel"),
     });
-    ui.clear = el("button", { type: "button", className: "cl-button", text: t("clear") });
+    ui.clear = el("button", { type: "button", id: "cl-clear", className: "cl-button", text: t("clear") });
     var draw = el("section", { className: "cl-panel cl-draw", "aria-labelledby": "cl-draw-heading" }, [
       el("h3", { className: "cl-heading", id: "cl-draw-heading", text: t("drawHeading") }),
       el("p", { className: "cl-help", text: t("drawHelp") }),
@@ -499,7 +499,7 @@
       ui.switches[layer] = boxes;
       return set;
     });
-    ui.reset = el("button", { type: "button", className: "cl-button", text: t("reset") });
+    ui.reset = el("button", { type: "button", id: "cl-reset", className: "cl-button", text: t("reset") });
     ui.reset.addEventListener("click", resetNetwork);
     ui.accuracy = el("p", { className: "cl-accuracy", role: "status" });
     ui.wrong = el("div", { className: "cl-gallery cl-wrong" });
