@@ -338,6 +338,12 @@
     context.lineCap = "round";
     context.lineJoin = "round";
     context.beginPath();
+    if (from.x === to.x && from.y === to.y) {
+      // A tap: a round dot (a canvas strokes nothing for a line of length zero).
+      context.arc(to.x, to.y, PEN_WIDTH / 2, 0, 2 * Math.PI);
+      context.fill();
+      return;
+    }
     context.moveTo(from.x, from.y);
     context.lineTo(to.x, to.y);
     context.stroke();
