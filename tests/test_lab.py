@@ -350,6 +350,7 @@ def test_lab_page_in_chromium(site, site_url, browser, axe_source, trained):
 
     # Edit the network: the page's test accuracy is PyTorch's for the same edit. The weight is
     # typed with a decimal comma (a comma-locale keypad), and a bad one is refused, not used.
+    page.wait_for_function("window.convLab.snapshot().accuracy !== null")  # measured in steps on load
     snapshot = page.evaluate("window.convLab.snapshot()")
     assert snapshot["accuracy"] == float(np.mean(expected.argmax(axis=1) == split.test_labels))
     page.select_option("#cl-filter", "2")
