@@ -177,6 +177,7 @@ CASES = [
          ("x", "weight", "bias", "running_mean", "running_var")),
     Case("ink_from_canvas", dict(rgba=np.full((5, 6, 4), 255.0)), ("rgba",)),
     Case("digit_from_ink", dict(ink=np.eye(5)), ("ink",)),
+    Case("ink_from_photo", dict(rgba=np.full((5, 6, 4), 200.0)), ("rgba",)),
 ]
 
 #: Public callables that take no array argument, and why.

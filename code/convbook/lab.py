@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
     from .digits import DigitSplit
 
-__all__ = ["BITMAP_SIDE", "BLOCK", "INK_ALPHA", "ink_from_canvas", "digit_from_ink", "lab_export"]
+__all__ = ["BITMAP_SIDE", "BLOCK", "INK_ALPHA", "ink_from_canvas", "ink_from_photo", "digit_from_ink",
+           "lab_export"]
 
 #: Side of the square the ink is scaled into (the digits' original bitmaps).
 BITMAP_SIDE = 32
@@ -69,6 +70,43 @@ def ink_from_canvas(rgba) -> np.ndarray:
     if pixels.min() < 0 or pixels.max() > 255:
         raise ValueError(f"rgba must hold values from 0 to 255, got {pixels.min()} to {pixels.max()}")
     return pixels[:, :, 3] >= INK_ALPHA
+
+
+def ink_from_photo(rgba) -> np.ndarray:
+    """Which pixels of a photo of a handwritten digit are ink: the darker side of Otsu's threshold.
+
+    The photo's colours become gray levels as :func:`convbook.load_grayscale`
+    makes them (OpenCV's ``cvtColor``); Otsu's method (Otsu, 1979)
+    picks the level that best splits them into two groups (OpenCV's
+    ``THRESH_OTSU``), and the pixels at or below it, the darker group, are
+    the ink: dark ink on light paper.
+
+    Parameters
+    ----------
+    rgba : array_like, shape (H, W, 4)
+        The photo's pixels, whole numbers from 0 to 255 (red, green, blue,
+        alpha; the alpha is ignored: the lab draws the photo on white).
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, W), bool
+        True where the gray level is at most Otsu's threshold.
+
+    Raises
+    ------
+    ValueError
+        If ``rgba`` is not a finite (H, W, 4) array of whole numbers from 0 to 255.
+    """
+    import cv2
+
+    pixels = as_float_array(rgba, name="rgba")
+    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.shape[0] == 0 or pixels.shape[1] == 0:
+        raise ValueError(f"rgba must be an (H, W, 4) array of photo pixels, got shape {pixels.shape}")
+    if pixels.min() < 0 or pixels.max() > 255 or not np.array_equal(pixels, np.round(pixels)):
+        raise ValueError("rgba must hold whole numbers from 0 to 255")
+    gray = cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3], dtype=np.uint8), cv2.COLOR_RGB2GRAY)
+    threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return gray <= threshold
 
 
 def digit_from_ink(ink) -> np.ndarray:
@@ -173,6 +211,10 @@ def lab_export(model: nn.Module, split: DigitSplit) -> dict:
             ``{"count": n, "counts": base64, "labels": [...]}``: the test
             digits as 8-bit ink counts, ``image * 16`` (``n * 64`` bytes,
             row by row), and their labels.
+        ``gray``
+            The integer weights with which the installed OpenCV turns
+            colour into gray (:func:`convbook.sphinx_playground.gray_weights`),
+            for a photo's ink (:func:`ink_from_photo`).
         ``weight_limit``
             :data:`convbook.presets.WEIGHT_LIMIT`: the page accepts an
             edited weight or bias ``w`` only when ``abs(w) <= weight_limit``,
@@ -187,6 +229,7 @@ def lab_export(model: nn.Module, split: DigitSplit) -> dict:
     from .deeper import LeNetDigits
     from .digits import DIGIT_MAX_VALUE, DigitSplit
     from .presets import WEIGHT_LIMIT
+    from .sphinx_playground import gray_weights
 
     if not isinstance(model, LeNetDigits) or model.batch_norm:
         raise ValueError(f"model must be a LeNetDigits without batch normalisation, got {type(model).__name__}")
@@ -207,4 +250,5 @@ def lab_export(model: nn.Module, split: DigitSplit) -> dict:
             "labels": [int(label) for label in split.test_labels],
         },
         "weight_limit": WEIGHT_LIMIT,
+        "gray": gray_weights(),
     }

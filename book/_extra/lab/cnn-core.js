@@ -355,6 +355,71 @@
     return ink;
   }
 
+  /**
+   * Gray levels (Uint8Array) of RGBA pixels, as OpenCV's cvtColor turns colour
+   * into gray on 8-bit images: fixed-point weights {r, g, b, shift} (the lab's
+   * data.js has the installed OpenCV's), rounded.
+   */
+  function grayFromRGBA(rgba, width, height, weights) {
+    var half = 1 << (weights.shift - 1);
+    var gray = new Uint8Array(width * height);
+    for (var k = 0, p = 0; k < gray.length; k++, p += 4) {
+      gray[k] = (rgba[p] * weights.r + rgba[p + 1] * weights.g + rgba[p + 2] * weights.b + half) >> weights.shift;
+    }
+    return gray;
+  }
+
+  /**
+   * Otsu's threshold of 8-bit gray levels: the level that best splits them into two
+   * groups (the largest between-group variance), step for step as OpenCV computes it
+   * (THRESH_OTSU), so that both pick the same level.
+   */
+  function otsuThreshold(gray) {
+    var FLT_EPSILON = 1.1920928955078125e-7;
+    var histogram = new Float64Array(256);
+    for (var k = 0; k < gray.length; k++) {
+      histogram[gray[k]] += 1;
+    }
+    var scale = 1 / gray.length;
+    var mu = 0;
+    for (var i = 0; i < 256; i++) {
+      mu += i * histogram[i];
+    }
+    mu *= scale;
+    var mu1 = 0;
+    var q1 = 0;
+    var maxSigma = 0;
+    var maxValue = 0;
+    for (i = 0; i < 256; i++) {
+      var p = histogram[i] * scale;
+      mu1 *= q1;
+      q1 += p;
+      var q2 = 1 - q1;
+      if (Math.min(q1, q2) < FLT_EPSILON || Math.max(q1, q2) > 1 - FLT_EPSILON) {
+        continue;
+      }
+      mu1 = (mu1 + i * p) / q1;
+      var mu2 = (mu - q1 * mu1) / q2;
+      var sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
+      if (sigma > maxSigma) {
+        maxSigma = sigma;
+        maxValue = i;
+      }
+    }
+    return maxValue;
+  }
+
+  /** Ink mask (Uint8Array, 1 = ink) of a photo's pixels: the gray levels at or below Otsu's threshold. */
+  function inkFromPhoto(rgba, width, height, weights) {
+    var gray = grayFromRGBA(rgba, width, height, weights);
+    var threshold = otsuThreshold(gray);
+    var ink = new Uint8Array(gray.length);
+    for (var k = 0; k < gray.length; k++) {
+      ink[k] = gray[k] <= threshold ? 1 : 0;
+    }
+    return ink;
+  }
+
   function spans(source, target) {
     var start = new Int32Array(target);
     var end = new Int32Array(target);
@@ -450,6 +515,9 @@
     forward: forward,
     accuracy: accuracy,
     inkFromRGBA: inkFromRGBA,
+    grayFromRGBA: grayFromRGBA,
+    otsuThreshold: otsuThreshold,
+    inkFromPhoto: inkFromPhoto,
     digitFromInk: digitFromInk,
   };
 });

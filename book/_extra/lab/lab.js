@@ -33,6 +33,11 @@
       canvasLabel: "Drawing area: draw a digit from 0 to 9 with the mouse, a finger or a pen",
       drawHelp: "Draw one digit, large, in the square. Without a pointer, choose a test digit below instead.",
       clear: "Clear",
+      photoLabel: "Or use a photo of a handwritten digit",
+      photoHelp: "Dark ink on light paper, one digit, cropped close. The photo stays on your device: this page " +
+        "reads it in the browser and uploads nothing.",
+      photoShowing: "The square shows your photo, {name}; its ink is the darker side of Otsu's threshold.",
+      photoUnreadable: "{name} could not be read as an image: choose a PNG, JPEG, GIF, WebP or BMP file.",
       galleryHeading: "Or choose a test digit",
       galleryHelp: "{count} of the {total} test digits the network never saw while training.",
       galleryButton: "Test digit {index}, labelled {label}",
@@ -79,6 +84,11 @@
       canvasLabel: "그리기 영역: 마우스, 손가락 또는 펜으로 0부터 9까지의 숫자 하나를 그리세요",
       drawHelp: "네모 안에 숫자 하나를 크게 그리세요. 포인터가 없으면 아래에서 테스트 숫자를 고르세요.",
       clear: "지우기",
+      photoLabel: "또는 손글씨 숫자 사진 쓰기",
+      photoHelp: "밝은 종이에 어두운 잉크로 쓴 숫자 하나를 가까이 잘라 찍은 사진이 좋습니다. 사진은 기기를 떠나지 않습니다. " +
+        "이 페이지가 브라우저 안에서 읽을 뿐, 아무것도 업로드하지 않습니다.",
+      photoShowing: "네모 안에 사진({name})이 보입니다. 오츠(Otsu)의 임계값보다 어두운 쪽이 잉크입니다.",
+      photoUnreadable: "{name}: 이미지로 읽을 수 없습니다. PNG, JPEG, GIF, WebP 또는 BMP 파일을 고르세요.",
       galleryHeading: "또는 테스트 숫자 고르기",
       galleryHelp: "신경망이 학습 중에 보지 않은 테스트 숫자 {total}개 가운데 {count}개입니다.",
       galleryButton: "테스트 숫자 {index}번, 레이블 {label}",
@@ -203,11 +213,27 @@
       "aria-label": t("canvasLabel"),
     });
     ui.clear = el("button", { type: "button", id: "cl-clear", className: "cl-button", text: t("clear") });
+    ui.file = el("input", {
+      type: "file",
+      id: "cl-photo",
+      accept: "image/*",
+      "aria-describedby": "cl-photo-help cl-photo-note",
+    });
+    ui.photoNote = el("p", { className: "cl-help", id: "cl-photo-note", "aria-live": "polite" });
+    ui.file.addEventListener("change", function () {
+      if (ui.file.files && ui.file.files[0]) {
+        loadPhoto(ui.file.files[0]);
+      }
+    });
     var draw = el("section", { className: "cl-panel cl-draw", "aria-labelledby": "cl-draw-heading" }, [
       el("h3", { className: "cl-heading", id: "cl-draw-heading", text: t("drawHeading") }),
       el("p", { className: "cl-help", text: t("drawHelp") }),
       ui.canvas,
       el("div", { className: "cl-actions" }, [ui.clear]),
+      el("label", { className: "cl-photo-label", "for": "cl-photo", text: t("photoLabel") }),
+      el("p", { className: "cl-help", id: "cl-photo-help", text: t("photoHelp") }),
+      ui.file,
+      ui.photoNote,
     ]);
 
     // What the network sees
@@ -355,6 +381,8 @@
     }
     event.preventDefault();
     if (state.source !== "drawing") {
+      ui.file.value = "";
+      ui.photoNote.textContent = "";
       clearCanvas();
       state.source = "drawing";
       setPressed(-1);
@@ -399,7 +427,35 @@
     ui.context.clearRect(0, 0, CANVAS_SIDE, CANVAS_SIDE);
   }
 
+  /** A photo, scaled to fit the square on white: its ink is found by Otsu's threshold. */
+  function loadPhoto(file) {
+    var name = file.name;
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(CANVAS_SIDE / bitmap.width, CANVAS_SIDE / bitmap.height);
+      var width = Math.max(1, Math.round(bitmap.width * scale));
+      var height = Math.max(1, Math.round(bitmap.height * scale));
+      clearCanvas();
+      ui.context.fillStyle = "#fff";
+      ui.context.fillRect(0, 0, CANVAS_SIDE, CANVAS_SIDE);
+      ui.context.drawImage(bitmap, Math.floor((CANVAS_SIDE - width) / 2), Math.floor((CANVAS_SIDE - height) / 2),
+        width, height);
+      bitmap.close();
+      state.source = "photo";
+      setPressed(-1);
+      state.eventTime = performance.now();
+      readDrawing();
+      update();
+      announce();
+      ui.photoNote.textContent = t("photoShowing", { name: name });
+    }).catch(function () {
+      ui.file.value = "";
+      ui.photoNote.textContent = t("photoUnreadable", { name: name });
+    });
+  }
+
   function clearDrawing() {
+    ui.file.value = "";
+    ui.photoNote.textContent = "";
     clearCanvas();
     state.source = "drawing";
     setPressed(-1);
@@ -413,7 +469,9 @@
   }
 
   function readDrawing() {
-    var ink = core.inkFromRGBA(canvasRGBA(), CANVAS_SIDE, CANVAS_SIDE);
+    var rgba = canvasRGBA();
+    var ink = state.source === "photo" ? core.inkFromPhoto(rgba, CANVAS_SIDE, CANVAS_SIDE, state.gray) :
+      core.inkFromRGBA(rgba, CANVAS_SIDE, CANVAS_SIDE);
     state.input = core.digitFromInk(ink, CANVAS_SIDE, CANVAS_SIDE);
   }
 
@@ -810,6 +868,7 @@
     state.network = core.copyNetwork(state.original);
     state.digits = core.digitsFromData(data);
     state.limit = typeof data.weight_limit === "number" ? data.weight_limit : 1000;
+    state.gray = data.gray;
     build();
     fillGrid();
     state.eventTime = performance.now();
