@@ -2,7 +2,7 @@
 
 The lab page (``book/lab.md``) runs the deeper chapter's network
 (:class:`convbook.LeNetDigits`, trained by :func:`convbook.train_deeper_cnn`
-with seed 0) in the reader's browser. Two things it needs come from here,
+with seed 0) in the reader's browser. What it needs comes from here,
 so that Python and the page agree number for number:
 
 * :func:`ink_from_canvas` and :func:`digit_from_ink` -- a drawing made into
@@ -11,6 +11,8 @@ so that Python and the page agree number for number:
   keeping its aspect, centred, then each 4x4 block's ink count (0 to 16)
   divided by 16. The page's ``cnn-core.js`` does the same, step for step,
   in integer arithmetic, so both give the same numbers bit for bit;
+* :func:`ink_from_photo` -- the ink of a photo of a handwritten digit: the
+  darker side of Otsu's threshold, as OpenCV picks it;
 * :func:`lab_export` -- the trained network's parameters and the test
   digits as JSON-ready data, float32 values stored as base64 of their
   little-endian bytes (exact, and about a third of the size of decimals).
