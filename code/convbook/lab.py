@@ -15,7 +15,7 @@ so that Python and the page agree number for number:
   darker side of Otsu's threshold, as OpenCV picks it;
 * :func:`lab_export` -- the trained network's parameters and the test
   digits as JSON-ready data, float32 values stored as base64 of their
-  little-endian bytes (exact, and about a third of the size of decimals).
+  little-endian bytes (exact, and about half the size of their decimals).
 """
 
 from __future__ import annotations
