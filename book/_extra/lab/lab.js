@@ -187,7 +187,7 @@
     accuracy: null, // {accuracy, wrong, ms}
     digits: null,
     input: null, // Float32Array(64) or null (nothing drawn)
-    source: "drawing", // or "gallery"
+    source: "drawing", // or "gallery" or "photo"
     galleryIndex: -1,
     result: null,
     drawing: false,
@@ -344,10 +344,11 @@
   // --- Drawing -----------------------------------------------------------------------------
 
   function canvasPoint(event) {
+    // Inside the border: clientLeft/clientTop are its widths, clientWidth/clientHeight the drawing's size.
     var rect = ui.canvas.getBoundingClientRect();
     return {
-      x: ((event.clientX - rect.left) * CANVAS_SIDE) / rect.width,
-      y: ((event.clientY - rect.top) * CANVAS_SIDE) / rect.height,
+      x: ((event.clientX - rect.left - ui.canvas.clientLeft) * CANVAS_SIDE) / ui.canvas.clientWidth,
+      y: ((event.clientY - rect.top - ui.canvas.clientTop) * CANVAS_SIDE) / ui.canvas.clientHeight,
     };
   }
 
