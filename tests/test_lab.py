@@ -10,7 +10,8 @@
   (bit for bit);
 * the page, in ONE Chromium visit on a 390 x 844 touch screen: every test
   digit's logits within 1e-4 of PyTorch's, a digit drawn with the mouse
-  gives the input Python gives for the same canvas pixels, a tap draws
+  gives the input Python gives for the same canvas pixels, ten drawn digits
+  (``tests/data/lab-strokes.json``) are read right at least 8 times, a tap draws
   (touch), a photo's ink is Python's (Otsu's threshold), a test digit
   chosen with the keyboard is announced, no sideways
   scrolling, an edit of the network gives PyTorch's test accuracy for the
@@ -40,6 +41,7 @@ from convbook.sphinx_playground import gray_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "book" / "_extra" / "lab" / "cnn-core.js"
+STROKES = Path(__file__).resolve().parent / "data" / "lab-strokes.json"
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from convbook_lab import read_lab_data  # noqa: E402
 
@@ -364,6 +366,23 @@ def test_lab_page_in_chromium(site, site_url, browser, axe_source, trained):
     assert snapshot["prediction"] == predicted
     said = live.inner_text()
     assert said.startswith(f"The network reads {predicted}, with probability"), said
+
+    # Ten digits drawn stroke by stroke (tests/data/lab-strokes.json): each input is Python's,
+    # and the network reads at least 8 of them right (issue 23).
+    right = []
+    for digit, strokes in json.loads(STROKES.read_text())["digits"].items():
+        page.locator("#cl-clear").click()
+        for points in strokes:
+            page.mouse.move(*at(*points[0]))
+            page.mouse.down()
+            for point in points[1:]:
+                page.mouse.move(*at(*point), steps=5)
+            page.mouse.up()
+        drawn = input_matches_pythons(page)
+        read = page.evaluate("window.convLab.snapshot().prediction")
+        assert read == int(torch_logits(model, drawn).argmax())
+        right.append(read == int(digit))
+    assert sum(right) >= 8, f"the network reads {sum(right)} of the 10 drawn digits right"
 
     # Touch: a tap is a round dot, scaled to fill the square (its corners stay empty).
     page.locator("#cl-clear").click()
