@@ -127,7 +127,7 @@
       wrongButton: "테스트 숫자 {index}번, 레이블 {label}, 읽은 숫자 {read}",
       noneWrong: "없습니다.",
       moreWrong: "외 {count}개.",
-      couldNotStart: "실습을 시작하지 못했습니다: {reason}.",
+      couldNotStart: "실험실을 시작하지 못했습니다: {reason}.",
       noData: "데이터(lab/data.js)를 불러오지 못했습니다",
     },
   };
