@@ -314,11 +314,9 @@
 
     // Read back at every frame while drawing: keep the pixels where the CPU reads them.
     ui.context = ui.canvas.getContext("2d", { willReadFrequently: true });
-    layout.appendChild(draw);
-    layout.appendChild(sees);
-    layout.appendChild(gallery);
-    layout.appendChild(buildEditor());
-    layout.appendChild(layers);
+    // Two columns when wide: the inputs and the editor, then what the network makes of them.
+    layout.appendChild(el("div", { className: "cl-column" }, [draw, gallery, buildEditor()]));
+    layout.appendChild(el("div", { className: "cl-column" }, [sees, layers]));
     root.appendChild(layout);
 
     ui.clear.addEventListener("click", clearDrawing);
