@@ -16,7 +16,7 @@ help:
 	@echo "make test   - set up (once) and run the tests, including a from-scratch build"
 	@echo "make serve  - serve _build/html at http://127.0.0.1:8000"
 	@echo "make pdf    - the book as one PDF and the site as a zip, in _build/pdf (PDF_LANGUAGE=ko: Korean, all: each language)"
-	@echo "make bench  - build times, page weights, playground and CLI speed (medians)"
+	@echo "make bench  - build times, page weights, playground, lab and CLI speed (medians)"
 	@echo "make bench-tests - how long the test suite takes, median of 3 runs (about 30 min)"
 	@echo "make lighthouse - Lighthouse scores of every page (_build/lighthouse/scores.md)"
 	@echo "make clean  - remove _build"
@@ -106,11 +106,12 @@ pdf: book $(CHROMIUM) $(PDFTOTEXT) $(if $(filter ko,$(PDF_LANGUAGES)),$(KOREAN_F
 	$(BIN)/python scripts/build_pdf.py --language $(PDF_LANGUAGE) $(PDF_FLAGS)
 
 # Benchmarks (medians, never timed tests): build times, each page's weight
-# as served, the playground's update time in Chromium, the CLI on 12 MP.
+# as served, the playground's and the lab's update times in Chromium, the CLI on 12 MP.
 bench: book browser
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/page_weight.py _build/html
 	$(BIN)/python scripts/bench_playground.py --site _build/html
+	$(BIN)/python scripts/bench_lab.py --site _build/html
 	$(BIN)/python scripts/bench_cli.py
 
 # The test suite's time after set-up (12 minutes on 2 cores, the developers' guide),

@@ -175,6 +175,9 @@ CASES = [
     Case("batch_norm", dict(x=COLOUR[None], weight=np.ones(3), bias=np.zeros(3),
                             running_mean=np.zeros(3), running_var=np.ones(3), training=True),
          ("x", "weight", "bias", "running_mean", "running_var")),
+    Case("ink_from_canvas", dict(rgba=np.full((5, 6, 4), 255.0)), ("rgba",)),
+    Case("digit_from_ink", dict(ink=np.eye(5)), ("ink",)),
+    Case("ink_from_photo", dict(rgba=np.full((5, 6, 4), 200.0)), ("rgba",)),
 ]
 
 #: Public callables that take no array argument, and why.
@@ -220,6 +223,7 @@ TAKES_NO_ARRAY = {
     "DeeperTrainingResult": "a record that train_deeper_cnn fills with its results; it computes nothing",
     "activation_scales": "takes numbers (a weight scale and sizes)",
     "plot_curves": "takes a mapping of curves; tests/test_practice.py checks a non-finite value",
+    "lab_export": "takes a model and a DigitSplit, which checks its own arrays",
 }
 
 #: The bad values: NaN, both infinities, and a float64 value too large for

@@ -50,6 +50,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deeper": ("DeeperTrainingResult", "LayerRow", "LeNetDigits", "layer_table", "top_activating",
                "train_deeper_cnn"),
     "practice": ("activation_scales", "batch_norm", "plot_curves"),
+    "lab": ("digit_from_ink", "ink_from_canvas", "ink_from_photo", "lab_export"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
