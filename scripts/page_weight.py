@@ -87,7 +87,31 @@ def page_weight(urls, site: Path, base_url: str) -> tuple[int, list[tuple[int, s
 
 
 #: A promise that resolves after the browser has drawn two more frames.
-TWO_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+TWO_FRAMES_JS = """() => new Promise(done => {
+    requestAnimationFrame(() => requestAnimationFrame(done));
+    setTimeout(done, 5000);  // a frame that never comes must not hang the caller (see BOUNDED)
+})"""
+
+#: Each wait of :func:`settle` and :func:`settle_first_view` ends after at
+#: most this many milliseconds. Playwright's ``evaluate`` has no timeout of
+#: its own, and on a loaded 2-core machine a whole test run once hung there
+#: on the playground page: a promise (an image's decode or a transition's
+#: end) that never settled. A wait that runs out is reported on stderr; the
+#: checks that follow still see the page as it is.
+BOUNDED_MS = 10_000
+_BOUNDED_JS = """
+    const bounded = (promise, what) => Promise.race([
+        promise.then(() => null),
+        new Promise(done => setTimeout(() => done(what), %d)),
+    ]);
+""" % BOUNDED_MS
+
+
+def _report_unsettled(page, stalled) -> None:
+    stalled = [what for what in stalled or [] if what]
+    if stalled:
+        print(f"page_weight: {page.url}: gave up waiting after {BOUNDED_MS} ms for {', '.join(stalled)}",
+              file=sys.stderr)
 
 
 class NetworkWatch:
@@ -136,30 +160,34 @@ def settle_first_view(page, watch: NetworkWatch) -> None:
     ones near the screen, as it would for a reader. The ``watch``, attached
     before the page loaded, tells when the network is quiet.
     """
-    page.evaluate(
-        """async () => {
-            await document.fonts.ready;
+    stalled = page.evaluate(
+        """async () => {""" + _BOUNDED_JS + """
+            const fonts = await bounded(document.fonts.ready, 'fonts');
             const eager = Array.from(document.images).filter(img => img.loading !== 'lazy');
-            await Promise.all(eager.map(img => img.decode().catch(() => null)));
+            return [fonts, await bounded(Promise.all(eager.map(img => img.decode().catch(() => null))), 'images')];
         }"""
     )
+    _report_unsettled(page, stalled)
     watch.wait_until_quiet()
 
 
 def settle(page, watch: NetworkWatch) -> None:
     """Wait for fonts, every figure, the lazy ones too (as if the reader scrolled to the end), and transitions."""
-    page.evaluate(
-        """async () => {
-            await document.fonts.ready;
+    stalled = page.evaluate(
+        """async () => {""" + _BOUNDED_JS + """
+            const fonts = await bounded(document.fonts.ready, 'fonts');
             // Lazy images load now too: they are part of the page's weight.
             document.querySelectorAll('img[loading="lazy"]').forEach(img => { img.loading = 'eager'; });
-            await Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null)));
+            const images = await bounded(
+                Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null))), 'images');
             // CSS transitions under way (the theme fades colours in) end first.
             const finite = document.getAnimations().filter(a => a.effect &&
                 a.effect.getComputedTiming().endTime !== Infinity);
-            await Promise.all(finite.map(a => a.finished.catch(() => null)));
+            return [fonts, images,
+                    await bounded(Promise.all(finite.map(a => a.finished.catch(() => null))), 'transitions')];
         }"""
     )
+    _report_unsettled(page, stalled)
     watch.wait_until_quiet()
 
 
