@@ -40,6 +40,19 @@ BUILD_FOLDERS = (HERE, HERE.parent / "_templates")
 CACHE_FINGERPRINT = "convbook-package.sha256"
 
 
+def beside_the_execution_cache(app, name: str) -> Path:
+    """A folder ``name`` next to the execution cache that every build of the book shares.
+
+    The Korean, PDF and fork builds read English's execution cache, so what
+    is kept here (optimised PNGs, the lab's trained export) is found by all
+    of them; without a configured cache, next to the build's doctrees.
+    """
+    settings = getattr(app.env, "mystnb_config", None)
+    cache = getattr(settings, "execution_cache_path", "") if settings is not None else ""
+    cache = cache or getattr(app.config, "nb_execution_cache_path", "")
+    return (Path(cache).parent if cache else Path(app.doctreedir).parent) / name
+
+
 def fingerprint(folders) -> str:
     """SHA-256 of every file under ``folders`` (relative path and bytes), ``__pycache__`` aside."""
     digest = hashlib.sha256()

@@ -57,12 +57,9 @@ def lab_data() -> dict:
 
 
 def _cache_folder(app) -> Path:
-    cache = getattr(app.config, "nb_execution_cache_path", "")
-    if not cache:
-        settings = getattr(app.env, "mystnb_config", None)
-        cache = getattr(settings, "execution_cache_path", None)
-    base = Path(cache).parent if cache else Path(app.outdir).parent
-    return base / ".convbook-lab"
+    from convbook_freshness import beside_the_execution_cache
+
+    return beside_the_execution_cache(app, ".convbook-lab")
 
 
 def _cache_path(app) -> Path:

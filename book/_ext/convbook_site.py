@@ -445,11 +445,9 @@ def _png_cache(app) -> Path:
     The Korean, PDF and fork builds read English's execution cache and draw
     the same figures, so they find them already optimised beside it.
     """
-    config = getattr(app.env, "mystnb_config", None)
-    execution_cache = getattr(config, "execution_cache_path", "") if config is not None else ""
-    if execution_cache:
-        return Path(execution_cache).parent / "convbook-png-cache"
-    return Path(app.doctreedir).parent / "convbook-png-cache"
+    from convbook_freshness import beside_the_execution_cache
+
+    return beside_the_execution_cache(app, "convbook-png-cache")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
