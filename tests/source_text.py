@@ -34,7 +34,8 @@ _RENDERED = re.compile(
     r"^[ \t]*\([\w:-]+\)=[ \t]*$|^[ \t]*(?:`{3,}|:{3,})[^\n]*$|^[ \t]*:[\w-]+:[^\n]*$"
     r"|\{[\w:-]+\}`[^`]*`|\$\$.*?\$\$|\$[^$]+\$|`[^`]*`|\]\([^)]*\)|\{\{[^}]*\}\}|<[^>]+>"
     r"|[*_\[\]]|^[ \t]*[-+][ \t]|^[ \t]*\d+\.[ \t]|^#+[ \t]", re.S | re.M)
-_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+#: A word: Latin letters, or Hangul (a translation's fragments, test_notebooks.py).
+_WORD = re.compile(r"[A-Za-z\uac00-\ud7a3][\w'’-]*")
 
 
 def fragments(markdown: str, min_words: int = 3) -> list[str]:
@@ -110,6 +111,31 @@ def figure_captions(page: str) -> list[str]:
         if figure and figure.get("caption"):
             captions.append(str(figure["caption"]))
     return captions
+
+
+def translation(page: str, language: str):
+    """A function giving a piece of a chapter's source in ``language``, from its catalog.
+
+    Sphinx's catalogs hold one message per paragraph, list item or caption,
+    its lines joined by spaces: the function returns the translations of the
+    messages of at least three words that the piece contains (not those
+    inside another such message: a heading's words in a caption), or ``None``
+    when it contains none (a piece the catalog does not hold).
+    """
+    import polib
+
+    catalog = polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / f"{page}.po"))
+    messages = {" ".join(entry.msgid.split()): entry.msgstr for entry in catalog
+                if entry.msgstr and len(_WORD.findall(entry.msgid)) >= 3}
+
+    def translate(piece: str) -> list[str] | None:
+        text = " ".join(piece.split())
+        found = [message for message in messages if message in text]
+        # A heading's words inside a longer message found too are that message's.
+        found = [message for message in found if not any(message in other != message for other in found)]
+        return [messages[message] for message in found] or None
+
+    return translate
 
 
 def chapter_numbers() -> dict[str, int]:

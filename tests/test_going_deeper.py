@@ -279,7 +279,6 @@ def test_deep_dives_are_set_apart_and_readable(browser, site_url, page, theme, m
         tab = context.new_page()
         tab.goto(f"{site_url}{page}.html", wait_until="load")
         tab.emulate_media(media=media)
-        tab.add_style_tag(content="section { content-visibility: visible !important; }")
         found = tab.evaluate(STYLE_JS)
     finally:
         context.close()

@@ -43,6 +43,9 @@ LANGUAGE = "ko"
 
 
 #: A chapter as an author adds it: no catalog yet.
+#: Appended to the copy's book/_static/convbook.css before its last rebuild.
+STYLESHEET_EDIT = "/* edited */\n"
+
 NEW_CHAPTER = """---
 jupytext:
   text_representation:
@@ -126,10 +129,15 @@ def build_a_new_chapter(site: Path, tmp_path_factory) -> dict:
     stamp.write_text("0" * 64 + "\n")
     rebuild = subprocess.run([sys.executable, str(source / "scripts" / "build_book.py"), "--path-output", str(work),
                               "--language", "en"], cwd=source, capture_output=True, text=True)
-    for name, result in (("build", build), ("update", update), ("rebuild", rebuild)):
+    # A stylesheet edited alone: Sphinx copies it only when it writes a page.
+    stylesheet = source / "book" / "_static" / "convbook.css"
+    stylesheet.write_text(stylesheet.read_text(encoding="utf-8") + STYLESHEET_EDIT, encoding="utf-8")
+    restyle = subprocess.run([sys.executable, str(source / "scripts" / "build_book.py"), "--path-output", str(work),
+                              "--language", "en"], cwd=source, capture_output=True, text=True)
+    for name, result in (("build", build), ("update", update), ("rebuild", rebuild), ("restyle", restyle)):
         (work / f"{name}.log").write_text(result.stdout + result.stderr, encoding="utf-8")
     return {"source": source, "site": work / "_build" / "html", "build": build, "update": update,
-            "rebuild": rebuild, "stamp_before": stamp_before, "stamp_after": stamp.read_text().strip()}
+            "rebuild": rebuild, "restyle": restyle, "stamp_before": stamp_before, "stamp_after": stamp.read_text().strip()}
 
 
 @korean_edition
@@ -186,6 +194,14 @@ def test_a_rebuild_notices_a_changed_template_and_package(new_chapter):
     assert "the package convbook changed since the execution cache was filled" in log
     assert "executing 1 notebooks" in log
     assert new_chapter["stamp_after"] == new_chapter["stamp_before"]
+
+
+def test_a_rebuild_copies_an_edited_stylesheet(new_chapter):
+    """`make book` after an edit of book/_static alone: the site gets the new file."""
+    restyle = new_chapter["restyle"]
+    assert restyle.returncode == 0, (restyle.stdout + restyle.stderr)[-3000:]
+    copied = (new_chapter["site"] / "_static" / "convbook.css").read_text(encoding="utf-8")
+    assert copied.endswith(STYLESHEET_EDIT), "the edited stylesheet did not reach the site"
 
 
 def test_a_fingerprint_follows_content_not_times(tmp_path):

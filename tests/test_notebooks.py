@@ -414,6 +414,54 @@ def test_every_exercise_and_solution_of_the_source_is_in_the_notebook(site, page
     assert not problems, f"{page}: the source's words missing from the notebook:\n  " + "\n  ".join(problems)
 
 
+@korean_edition
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_exercise_solution_and_caption_of_the_source_is_in_the_korean_notebook(site, page):
+    """Issue 19, the Korean edition: each exercise's and solution's words under
+    their anchors and each figure's caption under its figure, as the chapter's
+    source has them translated by its catalog. (The Korean notebook's code
+    cells are the English notebook's: test_korean_notebook_is_the_english_one_in_korean.)"""
+    from run_chapter import read_chapter, visible_code_cells
+    from source_text import exercises, fragments, translation
+
+    translate = translation(page, KOREAN)
+    cells = read(notebook_path(site, page, KOREAN)).cells
+    asked, answered = _segments(cells, ""), _segments(cells, "solution-")
+    problems = []
+
+    def require(pieces: list[str], where: str, text: str) -> None:
+        for piece in pieces:
+            if not fragments(piece):
+                continue
+            korean = translate(piece)
+            if korean is None:
+                problems.append(f"{where}: no message of the catalog in {piece[:80]!r}")
+                continue
+            problems.extend(f"{where}: {words!r}" for message in korean for words in fragments(message)
+                            if " ".join(words.split()) not in text)
+
+    for exercise in exercises(page):
+        require([exercise.body], f"exercise {exercise.label}", _words(asked.get(exercise.label, [])))
+        if exercise.solved:
+            solution = answered.get(exercise.label, [])
+            require(exercise.solution, f"solution of {exercise.label}", _words(solution))
+            code = [cell.source for cell in solution if cell.cell_type == "code"]
+            problems += [f"solution of {exercise.label}: code cell {cell[:60]!r}"
+                         for cell in exercise.solution_code if cell not in code]
+    by_source = {cell.source: index for index, cell in enumerate(cells) if cell.cell_type == "code"}
+    for cell in visible_code_cells(read_chapter(ROOT / f"{page}.md")):
+        figure = (cell.metadata.get("mystnb") or {}).get("figure") or {}
+        if not figure.get("caption"):
+            continue
+        after = cells[by_source[cell.source] + 1] if cell.source in by_source else None
+        if after is None or after.cell_type != "markdown" or not re.match(r"\*그림 \d+\.\d+: ", after.source):
+            problems.append(f"figure {figure.get('name')}: no numbered caption after it")
+            continue
+        require([str(figure["caption"])], f"caption of {figure.get('name')}", _words([after]))
+    assert not problems, f"{page}: the source's words, translated, missing from the Korean notebook:\n  " + \
+        "\n  ".join(problems)
+
+
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_english_notebook_stays_english(site, page):
     for cell in read(notebook_path(site, page)).cells:

@@ -46,9 +46,12 @@ Literals that say how rather than what do not count as asserted: indices
 (``x[0, 3]``), keyword arguments (``atol=1e-5``, ``axis=1``), the digits of
 ``round(v, 2)``.
 
-Not covered: numbers written in words ("nine weights"); they are compared
-with the Korean by ``tests/test_translation_numbers.py`` but not with the
-code.
+Numbers written in words (:data:`NUMBER_WORDS`: "nine weights", "twice as
+many", "a quarter of the values") are checked the same way, by value. Left
+out: "one" and "once", nearly always a pronoun, an article or "at once"
+("one of the filters", "the same one"); "half" naming a place ("the left
+half", "its top half"); and the word phrases of :data:`WORD_DEFINITIONS`,
+each with its reason.
 """
 
 from __future__ import annotations
@@ -123,6 +126,43 @@ CHECKED_BY_TESTS: dict[tuple[str, str], tuple[str, str]] = {
 
 
 
+#: Numbers written as words, with their values. Not "one" or "once" (see the
+#: module docstring) and no ordinals ("the third filter" names a place).
+NUMBER_WORDS: dict[str, float] = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "twenty": 20, "thirty": 30, "hundred": 100, "thousand": 1000, "million": 1e6,
+    "twice": 2, "double": 2, "doubles": 2, "doubled": 2, "triple": 3, "half": 0.5, "halves": 0.5,
+    "quarter": 0.25,
+}
+NUMBER_WORD = re.compile(r"(?i)\b(?P<word>" + "|".join(NUMBER_WORDS) + r")\b(?:[\s-]+(?P<next>[A-Za-z]+))?")
+#: "half" as a place, not a share: "the left half", "its top halves", "the right half's pixels".
+PLACE_HALF = re.compile(r"(?i)\b(?:left|right|top|bottom|upper|lower)\s+(?:half|halves)\b")
+
+#: (page, number word and the word after it, lower case) -> why it is a
+#: definition or a name, not a stated result.
+WORD_DEFINITIONS: dict[tuple[str, str], str] = {
+    ("glossary", "two learned"): "batch normalisation's scale and shift per channel: the entry's definition",
+    ("glossary", "two layouts"): "OpenCV's BGR and RGB orders: the entry names them",
+    ("glossary", "two sets"): "the correlation coefficient compares two sets of values: its definition",
+    ("glossary", "two matrices"): "GEMM multiplies two matrices: the routine's definition",
+    ("glossary", "two over"): "2/lambda_max written out in words: the formula beside it",
+    ("glossary", "two one"): "a separable kernel is applied as two one-dimensional passes: its definition",
+    ("glossary", "three"): "a colour photo's three channels, red, green and blue, named in the sentence",
+    ("glossary", "four neighbours"): "the Laplacian compares a pixel with its four neighbours: its definition",
+    ("glossary", "half of"): "max pooling's shift example, quoted from the pooling chapter (which asserts it)",
+    ("index", "two values"): "what a figure can show (which of two values is larger): a definition",
+    ("index", "two matrices"): "the product of two matrices, a topic the index lists",
+    ("index", "two optional"): "the book's own two 'Going deeper' sections, listed by name in the sentence",
+    ("index", "two layers"): "ReLU between two layers: the topic's statement, not a result",
+    ("lab", "two convolutional"): "the lab's network, defined by the lab's own page (tests/test_lab.py)",
+    ("lab", "two groups"): "Otsu's threshold splits gray levels into two groups: its definition",
+    ("lab", "twice as"): "an instruction to the reader (draw the stroke twice as long), not a result",
+    ("variants", "half the"): "MobileNets' Mult-Adds count a multiply-add once, the book's FLOPs twice: "
+                              "the two conventions' definitions (the glossary's FLOP entry)",
+}
+
+
 def _value(sign: str, digits: str) -> float:
     value = float(digits.replace(",", ""))
     return -value if sign in ("-", "\u2212") else value
@@ -139,8 +179,8 @@ def math_numbers(tex: str) -> list[tuple[str, float]]:
     return [(m.group(), _value(m["sign"], m["digits"])) for m in NUMBER.finditer(tex.replace("{,}", ","))]
 
 
-def prose_numbers(text: str) -> list[tuple[str, float, str]]:
-    """Every number a piece of prose states: (as written, value, context)."""
+def _words_of(text: str) -> str:
+    """A piece of prose without what is not read as words (see the module docstring)."""
     text = COMMENT.sub(" ", text)
     text = NOT_PROSE_BLOCK.sub(" ", text)
     text = DIRECTIVE_LINE.sub(" ", text)
@@ -150,7 +190,24 @@ def prose_numbers(text: str) -> list[tuple[str, float, str]]:
     text = translations.ROLE.sub(" ", text)  # glue (checked elsewhere) and the other roles
     text = translations.CODE.sub(" ", text)
     text = translations.LINK.sub("] ", text)
-    text = translations.SUBSTITUTION.sub(" ", text)
+    return translations.SUBSTITUTION.sub(" ", text)
+
+
+def prose_number_words(text: str) -> list[tuple[str, float, str]]:
+    """Every number a piece of prose states in words: (the word and the next, value, context)."""
+    text = " ".join(translations.INLINE_MATH.sub(" ", _words_of(text)).split())
+    text = PLACE_HALF.sub(" ", text)
+    found = []
+    for match in NUMBER_WORD.finditer(text):
+        context = text[max(0, match.start() - 40):match.end() + 30]
+        written = " ".join(filter(None, (match["word"], match["next"]))).lower()
+        found.append((written, float(NUMBER_WORDS[match["word"].lower()]), context))
+    return found
+
+
+def prose_numbers(text: str) -> list[tuple[str, float, str]]:
+    """Every number a piece of prose states: (as written, value, context)."""
+    text = _words_of(text)
     found = []
 
     def from_math(match: re.Match) -> str:
@@ -238,6 +295,15 @@ def unchecked_numbers(page: str) -> list[tuple[str, float, str]]:
             and (name, written) not in DEFINITIONS and (name, written) not in CHECKED_BY_TESTS]
 
 
+def unchecked_number_words(page: str) -> list[tuple[str, float, str]]:
+    asserted = asserted_values(page)
+    name = Path(page).name
+    return [(written, value, context)
+            for piece in chapter_prose(page) for written, value, context in prose_number_words(piece)
+            if not any(math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-12) for other in asserted)
+            and (name, written) not in WORD_DEFINITIONS]
+
+
 PAGES = [page for page in toc_pages() if (ROOT / f"{page}.md").exists()]
 
 
@@ -276,6 +342,34 @@ def test_every_number_in_the_prose_is_glued_or_asserted(page):
         f"{page}: numbers the prose states that no cell of the chapter glues or asserts "
         "(glue it with glue_checked, or assert it in a hidden cell):\n  "
         + "\n  ".join(f"{written!r} in ...{context}..." for written, context in unchecked))
+
+
+def test_reading_number_words_from_prose():
+    text = ("One of the two filters is twice as large; the left half and the right half's pixels, "
+            "a quarter of the values, `four = 4`, {glue:text}`n` three-pixel borders, $two$, often.")
+    assert [(written, value) for written, value, _ in prose_number_words(text)] == [
+        ("two filters", 2.0), ("twice as", 2.0), ("quarter of", 0.25), ("three pixel", 3.0)]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_number_word_in_the_prose_is_glued_or_asserted(page):
+    """Issue 19: "nine weights", "twice as many", "a quarter of the values" are stated numbers too."""
+    unchecked = [(written, context) for written, _, context in unchecked_number_words(page)]
+    assert not unchecked, (
+        f"{page}: numbers the prose states in words that no cell of the chapter asserts "
+        "(assert the value in a hidden cell, or, for a definition, add it to WORD_DEFINITIONS "
+        "with its reason):\n  " + "\n  ".join(f"{written!r} in ...{context}..." for written, context in unchecked))
+
+
+def test_word_definitions_are_used():
+    unused = [key for key in WORD_DEFINITIONS
+              if not any(written == key[1] for piece in chapter_prose(f"book/{key[0]}")
+                         for written, _, _ in prose_number_words(piece))]
+    assert not unused, f"WORD_DEFINITIONS entries that match no number word of their chapter: {unused}"
+    # An entry whose value the chapter asserts anyway is not needed.
+    needless = [key for key in WORD_DEFINITIONS
+                if NUMBER_WORDS[key[1].split()[0]] in asserted_values(f"book/{key[0]}")]
+    assert not needless, f"WORD_DEFINITIONS entries whose value their chapter asserts: {needless}"
 
 
 def test_definitions_are_used():

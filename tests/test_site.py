@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from korean_interface import INTERFACE_TEXT_JS, english_words, load_allowlist  # noqa: E402
 from page_weight import (  # noqa: E402
-    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, TWO_FRAMES_JS, NetworkWatch, page_weight, settle, settle_first_view, url_to_file,
+    FIRST_VIEW_LIMIT_BYTES, LIMIT_BYTES, NetworkWatch, page_weight, settle, settle_first_view, url_to_file,
 )
 
 pytestmark = pytest.mark.book
@@ -107,8 +107,6 @@ class Visit:
     #: What the page requested before anything scrolled (issue 10).
     first_view: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
-    #: Each top-level section: id, height, and its stand-in height before it is drawn.
-    sections: list[dict] = field(default_factory=list)
     layout: dict = field(default_factory=dict)
     axe: list[dict] = field(default_factory=list)
     #: A Korean page's interface text (issue 24: tests/korean_interface.py).
@@ -118,11 +116,6 @@ class Visit:
     def name(self) -> str:
         return where(self.page, self.viewport, self.theme)
 
-
-#: A chapter's top-level sections, which convbook.css lays out only near the screen.
-SECTIONS = ".bd-article > section > section"
-#: What a page is once every section has been near the screen.
-RENDER_EVERY_SECTION_CSS = SECTIONS + " { content-visibility: visible !important; }"
 
 PAGE_FACTS_JS = """() => {
     const root = document.documentElement;
@@ -180,15 +173,8 @@ PAGE_FACTS_JS = """() => {
     if (tex) math.push('TeX left in the text: ' + Array.from(new Set(tex)).join(' '));
     for (const name of ['MathJax', 'katex', 'renderMathInElement'])
         if (window[name] !== undefined) math.push(`a math-typesetting script runs on the page (window.${name})`);
-    // Each top-level section's height (every section rendered) and the
-    // height it stands in with before it is first drawn (convbook.css).
-    const sections = Array.from(document.querySelectorAll('""" + SECTIONS + """')).map(s => ({
-        id: s.id, height: s.getBoundingClientRect().height,
-        placeholder: getComputedStyle(s).containIntrinsicHeight,
-    }));
     return {
         math,
-        sections,
         icon: icon ? icon.href : null,
         theme: root.dataset.theme,
         layout: {scrollWidth: Math.max(root.scrollWidth, document.body.scrollWidth), clientWidth: width, wide},
@@ -228,15 +214,10 @@ def visit(context, base_url: str, page: str, viewport: str, theme: str, axe_sour
         settle_first_view(tab, watch)
         record.first_view = list(record.requests)
         settle(tab, watch)
-        # Every section rendered, as it is once the reader has scrolled to it
-        # (convbook.css skips the layout of those far from the screen): the
-        # measurements, the screenshot and axe then see the whole page.
-        tab.add_style_tag(content=RENDER_EVERY_SECTION_CSS)
         facts = tab.evaluate(PAGE_FACTS_JS)
         record.theme_shown = facts["theme"]
         record.icon = facts["icon"]
         record.math = facts["math"]
-        record.sections = facts["sections"]
         record.images = facts["images"]
         record.layout = facts["layout"]
         if page.startswith("ko/"):
@@ -401,28 +382,6 @@ def test_axe_finds_no_violations(visits, page, viewport, theme):
                      f"-- {violation['count']} element(s)")
         lines.extend(f"    {node}" for node in violation["nodes"])
     fail_if(lines, f"{record.name}: axe-core {AXE_VERSION} violations:")
-
-
-@combos()
-def test_every_section_fits_the_place_it_is_given_before_it_is_drawn(visits, page, viewport, theme):
-    """A section is no taller than its stand-in (convbook.css): nothing of it lies over the next one.
-
-    The contents of a section that content-visibility skips still get
-    positions when a script asks for them; past a shorter stand-in they
-    overlap the next section, and accessibility checkers (Lighthouse's axe)
-    then measured a link's contrast against a box further down.
-    """
-    record = visits[page, viewport, theme]
-    assert record.layout, f"{record.name}: not measured: {record.load_error}"
-    too_tall = []
-    for section in record.sections:
-        match = re.fullmatch(r"auto (\d+(?:\.\d+)?)px", section["placeholder"] or "")
-        if not match:
-            too_tall.append(f"#{section['id']}: no 'auto <height>px' stand-in ({section['placeholder']!r})")
-        elif section["height"] > float(match.group(1)):
-            too_tall.append(f"#{section['id']}: {section['height']:.0f}px tall, stand-in {match.group(1)}px")
-    assert not too_tall, (f"{record.name}: sections taller than their contain-intrinsic-size in "
-                          f"book/_static/convbook.css (raise it): {too_tall}")
 
 
 @pytest.mark.parametrize("page", KO_PAGES)
@@ -610,54 +569,6 @@ def test_search_for_relu_lists_the_activation_chapter(browser, site_url):
     assert found, (
         f"search.html?q=ReLU [desktop 1280x900, light]: the results do not list {chapter}; they list: {links}"
     )
-
-
-# --- Long pages on a phone ---------------------------------------------------------
-
-#: For each top-level section of the article: are its contents rendered (a
-#: section that content-visibility skips keeps its box, its contents have
-#: none), and where is it.
-SECTIONS_RENDERED_JS = """() => Array.from(document.querySelectorAll('""" + SECTIONS + """')).map(s => ({
-    id: s.id, rendered: s.firstElementChild.checkVisibility({contentVisibilityAuto: true}),
-    top: s.getBoundingClientRect().top, height: s.getBoundingClientRect().height,
-}))"""
-
-
-def test_a_long_page_renders_only_the_sections_near_the_screen(browser, site_url):
-    """A phone lays out the sections near the screen, the others once the reader gets there (issue 10)."""
-    # The longest source among the pages with many sections (a page of a few
-    # long sections is long too, but shows less of what is checked here).
-    many = [page for page in PAGES if len(re.findall(r"^## ", (ROOT / f"{page}.md").read_text(), re.M)) >= 5]
-    longest = max(many, key=lambda page: (ROOT / f"{page}.md").stat().st_size)
-    context = browser.new_context(viewport=VIEWPORTS["phone"], device_scale_factor=1, service_workers="block")
-    context.route(lambda url: not url.startswith(site_url), lambda route: route.abort())
-    tab = context.new_page()
-    try:
-        tab.goto(f"{site_url}{longest}.html", wait_until="load")
-        tab.evaluate(TWO_FRAMES_JS)
-        before = tab.evaluate(SECTIONS_RENDERED_JS)
-        last = before[-1]["id"]
-        # As a reader scrolls down: sections drawn on the way take their real
-        # height, so the last one moves until the page stops growing.
-        for _ in range(20):
-            tab.evaluate(f"""() => new Promise(done => {{
-                document.getElementById({last!r}).scrollIntoView();
-                requestAnimationFrame(() => requestAnimationFrame(done));
-            }})""")
-            after = {section["id"]: section for section in tab.evaluate(SECTIONS_RENDERED_JS)}
-            if 0 <= after[last]["top"] < VIEWPORTS["phone"]["height"]:
-                break
-    finally:
-        context.close()
-    assert len(before) >= 5, f"{longest}.html has only {len(before)} sections: not a long page"
-    on_screen = [s["id"] for s in before if s["top"] < VIEWPORTS["phone"]["height"]]
-    far_away = [s for s in before if s["top"] > 3 * VIEWPORTS["phone"]["height"]]
-    assert all(s["rendered"] for s in before if s["id"] in on_screen), (
-        f"{longest}.html [phone]: a section on the first screen is not rendered: {before}")
-    assert far_away and not any(s["rendered"] for s in far_away), (
-        f"{longest}.html [phone]: sections far below the screen are laid out at load: {far_away}")
-    assert after[last]["rendered"] and 0 <= after[last]["top"] < VIEWPORTS["phone"]["height"], (
-        f"{longest}.html [phone]: the last section, scrolled to, is not rendered on the screen: {after[last]}")
 
 
 # --- Links and HTML -------------------------------------------------------------------

@@ -11,10 +11,12 @@ output depends on. This extension fingerprints them:
   cache was filled with is kept in the cache's folder
   (:data:`CACHE_FINGERPRINT`). A package edit costs the chapters' execution,
   not a ``make clean`` that also throws away the rest.
-* **The build's own code**, ``book/_ext`` and ``book/_templates``: a change
-  makes Sphinx read and write every page again (a configuration value of
-  rebuild kind ``env``), so no page keeps what an older extension or
-  template made of it.
+* **The build's own code and files**, ``book/_ext``, ``book/_templates``,
+  ``book/_static`` and ``book/_extra``: a change makes Sphinx read and write
+  every page again (a configuration value of rebuild kind ``env``), so no
+  page keeps what an older extension or template made of it. Sphinx copies
+  the static and extra files only when it writes some page: without this, a
+  stylesheet or script edited alone never reached the site.
 
 A fingerprint is the SHA-256 of the files' relative paths and bytes
 (``__pycache__`` aside): editing a file, adding one or removing one
@@ -34,8 +36,9 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-#: What the pages' rendering depends on besides the pages: the extensions and the templates.
-BUILD_FOLDERS = (HERE, HERE.parent / "_templates")
+#: What the pages' rendering depends on besides the pages: the extensions, the templates,
+#: and the files copied beside the pages.
+BUILD_FOLDERS = (HERE, *(HERE.parent / name for name in ("_templates", "_static", "_extra")))
 #: The file in the execution cache's folder that names the package it was filled with.
 CACHE_FINGERPRINT = "convbook-package.sha256"
 

@@ -12,14 +12,6 @@
  * - A tap on a section of this page. The link scrolled the page behind the
  *   dialog, which stayed open over it; now the drawer closes and the page
  *   shows the section (the focus goes where the link leads, not back).
- *
- * And one thing that convbook.css's long-chapter rule brings: a link to a
- * section (from "On this page", another page or a typed address) scrolls
- * while the sections above it that were never drawn still stand in at
- * their placeholder height. The browser then draws the one just above the
- * target, which shrinks to its real height, and its scroll anchoring lands
- * the target under the header instead of just below it. Once those
- * sections are drawn (two frames later) the target is scrolled to again.
  */
 (() => {
   const drawers = [
@@ -49,13 +41,4 @@
       });
     });
   }
-
-  const scrollToTargetAgain = () => {
-    const id = decodeURIComponent(location.hash.slice(1));
-    const target = id && document.getElementById(id);
-    if (!target) return;
-    requestAnimationFrame(() => requestAnimationFrame(() => target.scrollIntoView({ block: "start" })));
-  };
-  window.addEventListener("hashchange", scrollToTargetAgain);
-  window.addEventListener("load", scrollToTargetAgain);
 })();
