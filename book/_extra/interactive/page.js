@@ -112,6 +112,30 @@
     console.error(container.id + ":", error);
   }
 
+  /**
+   * Start a page: begin(data) builds it (it may return a promise), then the
+   * container gets data-ready="true" (the tests wait for it). Without its
+   * data (data.js or a shared script did not load) or when begin fails, the
+   * container shows the error instead. t is the page's translator; its
+   * messages "noData" and "couldNotStart" ({reason}) say what went wrong.
+   * Returns the promise of the whole start.
+   */
+  function start(container, data, t, begin) {
+    return new Promise(function (resolve, reject) {
+      if (data) {
+        resolve(data);
+      } else {
+        reject(new Error(t("noData")));
+      }
+    }).then(begin).then(function () {
+      container.setAttribute("data-ready", "true");
+    }, function (error) {
+      fail(container, function (reason) {
+        return t("couldNotStart", { reason: reason });
+      }, error);
+    });
+  }
+
   /** A typed array's bytes (little-endian on every browser the book supports) as base64. */
   function encode(values) {
     var bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -128,6 +152,7 @@
     format: format,
     el: el,
     fail: fail,
+    start: start,
     encode: encode,
   };
 })(window);

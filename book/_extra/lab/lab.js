@@ -356,11 +356,7 @@
     }
     event.preventDefault();
     if (state.source !== "drawing") {
-      ui.file.value = "";
-      ui.photoNote.textContent = "";
-      clearCanvas();
-      state.source = "drawing";
-      setPressed(-1);
+      startDrawing();
     }
     state.drawing = true;
     ui.canvas.setPointerCapture && ui.canvas.setPointerCapture(event.pointerId);
@@ -428,12 +424,17 @@
     });
   }
 
-  function clearDrawing() {
+  /** An empty square to draw in: no photo, no test digit chosen. */
+  function startDrawing() {
     ui.file.value = "";
     ui.photoNote.textContent = "";
     clearCanvas();
     state.source = "drawing";
     setPressed(-1);
+  }
+
+  function clearDrawing() {
+    startDrawing();
     state.input = null;
     update();
     announce();
@@ -813,19 +814,8 @@
 
   // --- Start -------------------------------------------------------------------------------
 
-  function fail(error) {
-    page.fail(root, function (reason) {
-      return t("couldNotStart", { reason: reason });
-    }, error);
-  }
-
-  var ready = new Promise(function (resolve, reject) {
-    if (window.convLabData && core) {
-      resolve(window.convLabData);
-    } else {
-      reject(new Error(t("noData")));
-    }
-  }).then(function (data) {
+  // data.js (written by the build from the convbook package) sets window.convLabData.
+  var ready = page.start(root, core && window.convLabData, t, function (data) {
     state.original = core.networkFromData(data);
     state.network = core.copyNetwork(state.original);
     state.digits = core.digitsFromData(data);
@@ -837,8 +827,7 @@
     update();
     measureAccuracyInSteps();
     announce();
-    root.setAttribute("data-ready", "true");
-  }).catch(fail);
+  });
 
   /** For the tests and the benchmark. */
   window.convLab = {

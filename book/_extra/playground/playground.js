@@ -1371,25 +1371,11 @@
     });
   }
 
-  function fail(error) {
-    page.fail(root, function (reason) {
-      return t("couldNotStart", { reason: reason });
-    }, error);
-  }
-
-  // data.js (written by the build from the convbook package) sets this.
-  var ready = new Promise(function (resolve, reject) {
-    if (window.convPlaygroundData && core) {
-      resolve(window.convPlaygroundData);
-    } else {
-      reject(new Error(t("noData")));
-    }
-  }).then(function (data) {
+  // data.js (written by the build from the convbook package) sets window.convPlaygroundData.
+  var ready = page.start(root, core && window.convPlaygroundData, t, function (data) {
     state.data = data;
     return start();
-  }).then(function () {
-    root.setAttribute("data-ready", "true");
-  }, fail);
+  });
 
   /** For the tests and the benchmark (read-only views of the state). */
   window.convPlayground = {
