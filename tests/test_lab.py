@@ -2,7 +2,7 @@
 
 * ``convbook.lab``'s drawing-to-digit preprocessing against an explicit
   loop written here from the issue's words, and a photo's ink (Otsu);
-* the browser core (``book/_extra/lab/cnn-core.js``) under Node against
+* the browser core (``book/_extra/interactive/cnn-core.js``) under Node against
   PyTorch in float64: random convolutions (sizes, channels, stride,
   padding and its four modes, dilation), max pooling, a linear layer, and
   the preprocessing against Python's, bit for bit;
@@ -40,7 +40,7 @@ from convbook import digit_from_ink, ink_from_canvas, ink_from_photo, load_digit
 from convbook.sphinx_playground import gray_weights
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE = ROOT / "book" / "_extra" / "lab" / "cnn-core.js"
+CORE = ROOT / "book" / "_extra" / "interactive" / "cnn-core.js"
 STROKES = Path(__file__).resolve().parent / "data" / "lab-strokes.json"
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from convbook_lab import read_lab_data  # noqa: E402

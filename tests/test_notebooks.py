@@ -568,10 +568,10 @@ def test_an_english_only_fork_has_no_korean(site, fork_site):
     offenders = {}
     for path in pages:
         html = path.read_text(encoding="utf-8")
-        # The playground's and the lab's texts before their scripts run come in
-        # both languages, the page's own shown by its stylesheet
-        # (playground.css, lab.css).
-        shown = re.sub(r'<p class="[^"]*\b(?:cp|cl)-lang-ko\b[^"]*" lang="ko">.*?</p>', "", html, flags=re.S)
+        # The interactive pages' texts before their scripts run come in both
+        # languages, the page's own shown by their shared stylesheet
+        # (interactive/interactive.css).
+        shown = re.sub(r'<p class="[^"]*\bci-lang-ko\b[^"]*" lang="ko">.*?</p>', "", html, flags=re.S)
         found = [what for what, present in (
             ("a language switcher", "convbook-language" in html),
             ("an hreflang alternate", 'rel="alternate" hreflang' in html),

@@ -31,6 +31,10 @@ pytestmark = pytest.mark.book
 
 PAGE = "book/playground.html"
 READY = "#conv-playground[data-ready='true']"
+#: What the playground shares with the lab (book/_extra/interactive/): the browser core and the rest.
+SHARED_FILES = ("interactive/cnn-core.js", "interactive/page.js", "interactive/interactive.css")
+SHARED_URLS = ('src="../interactive/page.js"', 'src="../interactive/cnn-core.js"',
+               'href="../interactive/interactive.css"')
 #: The budget for one update (convolution + both feature maps drawn), in ms.
 UPDATE_BUDGET_MS = 50.0
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -274,7 +278,7 @@ def test_page_loads_the_playground_with_relative_urls(site):
     html = (site / PAGE).read_text()
     assert 'id="conv-playground"' in html
     for url in ('src="../playground/data.js"', 'src="../playground/playground.js"',
-                'href="../playground/playground.css"'):
+                'href="../playground/playground.css"', *SHARED_URLS):
         assert url in html, f"{PAGE} does not load {url}"
     # The playground's scripts are not injected into the other pages.
     other = (site / "book" / "images.html").read_text()
@@ -896,8 +900,8 @@ def test_both_editions_get_the_same_data_with_both_languages(site):
     korean_page(site)
     english = (site / "playground" / "data.js").read_bytes()
     assert (site / KOREAN / "playground" / "data.js").read_bytes() == english
-    for name in ("playground.js", "playground.css"):
-        assert (site / KOREAN / "playground" / name).read_bytes() == (site / "playground" / name).read_bytes()
+    for name in ("playground/playground.js", "playground/playground.css", *SHARED_FILES):
+        assert (site / KOREAN / name).read_bytes() == (site / name).read_bytes(), name
     data = read_playground_data(site / KOREAN / "playground" / "data.js")
     for preset in data["presets"]:
         assert preset["label"] == preset["labels"]["en"] == PRESET_LABELS[preset["id"]]
@@ -910,7 +914,7 @@ def test_the_korean_page_is_korean(site):
     html = (site / korean_page(site)).read_text(encoding="utf-8")
     assert re.search(r'<html[^>]* lang="ko"', html), "the Korean playground page is not lang=ko"
     for url in ('src="../playground/data.js"', 'src="../playground/playground.js"',
-                'href="../playground/playground.css"'):
+                'href="../playground/playground.css"', *SHARED_URLS):
         assert url in html
 
 

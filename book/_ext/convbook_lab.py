@@ -20,8 +20,11 @@ waits for it. Why not take the weights from the chapter's own execution: a
 chapter whose output is cached does not execute, so it could not hand them
 over.
 
-The page's code and style (``cnn-core.js``, ``lab.js``, ``lab.css``) live
-in ``book/_extra/lab/`` and reach the site through ``html_extra_path``.
+The page's own code and style (``lab.js``, ``lab.css``) live in
+``book/_extra/lab/``; what it shares with the playground (the browser core
+``cnn-core.js``, ``page.js``, ``interactive.css``) in
+``book/_extra/interactive/``. Both reach the site through
+``html_extra_path``.
 """
 
 from __future__ import annotations

@@ -34,8 +34,10 @@ A script rather than a ``.json`` file that the page fetches: browsers refuse
 ``fetch`` on ``file://`` URLs, and a script also works when the built site is
 opened straight from disk.
 
-The playground's code and style (``playground.js``, ``playground.css``) live
-in ``book/_extra/playground/`` and reach the site through
+The playground's own code and style (``playground.js``, ``playground.css``)
+live in ``book/_extra/playground/``; what it shares with the lab (the
+browser core ``cnn-core.js``, ``page.js``, ``interactive.css``) in
+``book/_extra/interactive/``. Both reach the site through
 ``html_extra_path``. Register the extension in ``_config.yml``::
 
     sphinx:

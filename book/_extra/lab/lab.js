@@ -5,7 +5,9 @@
  * the reader's browser on a digit they draw or choose: the input as the
  * network sees it, every layer's maps and the class probabilities, updated
  * while drawing. The numbers come from cnn-core.js (window.ConvbookCnn), the
- * book's one browser core; the network and the test digits from data.js,
+ * book's one browser core, which the playground uses too; what both pages
+ * share besides (words, elements, the start-up error) is in page.js
+ * (window.ConvbookPage). The network and the test digits come from data.js,
  * which the build writes from the convbook package (book/_ext/convbook_lab.py).
  *
  * Its words are in the page's language, <html lang>: Korean on the Korean
@@ -15,10 +17,12 @@
   "use strict";
 
   var root = document.getElementById("conv-lab");
-  if (!root) {
+  var page = window.ConvbookPage;
+  if (!root || !page) {
     return;
   }
   var core = window.ConvbookCnn;
+  var el = page.el;
 
   /** The canvas's own pixels (fixed, so that a drawing gives the same input on every screen). */
   var CANVAS_SIDE = 280;
@@ -132,36 +136,8 @@
     },
   };
 
-  var LANG = /^ko(-|$)/i.test(document.documentElement.getAttribute("lang") || "") ? "ko" : "en";
-
-  function t(key, params) {
-    var table = MESSAGES[LANG];
-    var template = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : MESSAGES.en[key];
-    return String(template).replace(/\{(\w+)\}/g, function (whole, name) {
-      return params && Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
-    });
-  }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      var value = attrs[key];
-      if (value === null || value === undefined || value === false) {
-        return;
-      }
-      if (key === "text") {
-        node.textContent = value;
-      } else if (key === "className") {
-        node.className = value;
-      } else {
-        node.setAttribute(key, value === true ? "" : String(value));
-      }
-    });
-    (children || []).forEach(function (child) {
-      node.appendChild(child);
-    });
-    return node;
-  }
+  var LANG = page.language;
+  var t = page.translator(MESSAGES);
 
   /** A number as the page shows it: up to 3 significant decimals, no "-0". */
   function fmt(value) {
@@ -202,7 +178,7 @@
 
   function build() {
     root.textContent = "";
-    var layout = el("div", { className: "cl-layout" });
+    var layout = el("div", { className: "ci-layout" });
 
     // Drawing
     ui.canvas = el("canvas", {
@@ -212,7 +188,7 @@
       role: "img",
       "aria-label": t("canvasLabel"),
     });
-    ui.clear = el("button", { type: "button", id: "cl-clear", className: "cl-button", text: t("clear") });
+    ui.clear = el("button", { type: "button", id: "cl-clear", className: "ci-button cl-button", text: t("clear") });
     ui.file = el("input", {
       type: "file",
       id: "cl-photo",
@@ -225,8 +201,8 @@
         loadPhoto(ui.file.files[0]);
       }
     });
-    var draw = el("section", { className: "cl-panel cl-draw", "aria-labelledby": "cl-draw-heading" }, [
-      el("h3", { className: "cl-heading", id: "cl-draw-heading", text: t("drawHeading") }),
+    var draw = el("section", { className: "ci-panel cl-draw", "aria-labelledby": "cl-draw-heading" }, [
+      el("h3", { className: "ci-heading", id: "cl-draw-heading", text: t("drawHeading") }),
       el("p", { className: "cl-help", text: t("drawHelp") }),
       ui.canvas,
       el("div", { className: "cl-actions" }, [ui.clear]),
@@ -239,7 +215,7 @@
     // What the network sees
     ui.input = el("canvas", { className: "cl-input", width: 8, height: 8, role: "img" });
     ui.prediction = el("p", { className: "cl-prediction", id: "cl-prediction" });
-    ui.live = el("p", { className: "cl-sr-only", id: "cl-announce", role: "status", "aria-live": "polite", "aria-atomic": "true" });
+    ui.live = el("p", { className: "ci-sr-only", id: "cl-announce", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     ui.bars = el("ol", { className: "cl-bars", "aria-labelledby": "cl-bars-heading" });
     ui.barRows = [];
     for (var d = 0; d < 10; d++) {
@@ -254,8 +230,8 @@
       ui.barRows.push({ row: row, fill: fill, text: text });
     }
     ui.timing = el("p", { className: "cl-timing" });
-    var sees = el("section", { className: "cl-panel cl-sees", "aria-labelledby": "cl-sees-heading" }, [
-      el("h3", { className: "cl-heading", id: "cl-sees-heading", text: t("seesHeading") }),
+    var sees = el("section", { className: "ci-panel cl-sees", "aria-labelledby": "cl-sees-heading" }, [
+      el("h3", { className: "ci-heading", id: "cl-sees-heading", text: t("seesHeading") }),
       el("figure", { className: "cl-figure" }, [ui.input, el("figcaption", { text: t("inputCaption") })]),
       ui.prediction,
       ui.live,
@@ -272,7 +248,7 @@
       paintGray(thumb, state.digits.images[index], 1);
       var button = el("button", {
         type: "button",
-        className: "cl-gallery-button",
+        className: "ci-button cl-gallery-button",
         "aria-pressed": "false",
         "aria-label": t("galleryButton", { index: index + 1, label: state.digits.labels[index] }),
         "data-index": index,
@@ -283,15 +259,15 @@
       ui.gallery.appendChild(button);
       ui.galleryButtons.push(button);
     });
-    var gallery = el("section", { className: "cl-panel cl-gallery-panel", "aria-labelledby": "cl-gallery-heading" }, [
-      el("h3", { className: "cl-heading", id: "cl-gallery-heading", text: t("galleryHeading") }),
+    var gallery = el("section", { className: "ci-panel cl-gallery-panel", "aria-labelledby": "cl-gallery-heading" }, [
+      el("h3", { className: "ci-heading", id: "cl-gallery-heading", text: t("galleryHeading") }),
       el("p", { className: "cl-help", text: t("galleryHelp", { count: ui.galleryButtons.length, total: state.digits.count }) }),
       ui.gallery,
     ]);
 
     // Every layer
-    var layers = el("section", { className: "cl-panel cl-layers", "aria-labelledby": "cl-layers-heading" }, [
-      el("h3", { className: "cl-heading", id: "cl-layers-heading", text: t("layersHeading") }),
+    var layers = el("section", { className: "ci-panel cl-layers", "aria-labelledby": "cl-layers-heading" }, [
+      el("h3", { className: "ci-heading", id: "cl-layers-heading", text: t("layersHeading") }),
     ]);
     LAYERS.forEach(function (name) {
       var channels = name.slice(-1) === "1" ? 8 : 16;
@@ -315,8 +291,8 @@
     // Read back at every frame while drawing: keep the pixels where the CPU reads them.
     ui.context = ui.canvas.getContext("2d", { willReadFrequently: true });
     // Two columns when wide: the inputs and the editor, then what the network makes of them.
-    layout.appendChild(el("div", { className: "cl-column" }, [draw, gallery, buildEditor()]));
-    layout.appendChild(el("div", { className: "cl-column" }, [sees, layers]));
+    layout.appendChild(el("div", { className: "ci-column" }, [draw, gallery, buildEditor()]));
+    layout.appendChild(el("div", { className: "ci-column" }, [sees, layers]));
     root.appendChild(layout);
 
     ui.clear.addEventListener("click", clearDrawing);
@@ -380,11 +356,7 @@
     }
     event.preventDefault();
     if (state.source !== "drawing") {
-      ui.file.value = "";
-      ui.photoNote.textContent = "";
-      clearCanvas();
-      state.source = "drawing";
-      setPressed(-1);
+      startDrawing();
     }
     state.drawing = true;
     ui.canvas.setPointerCapture && ui.canvas.setPointerCapture(event.pointerId);
@@ -452,12 +424,17 @@
     });
   }
 
-  function clearDrawing() {
+  /** An empty square to draw in: no photo, no test digit chosen. */
+  function startDrawing() {
     ui.file.value = "";
     ui.photoNote.textContent = "";
     clearCanvas();
     state.source = "drawing";
     setPressed(-1);
+  }
+
+  function clearDrawing() {
+    startDrawing();
     state.input = null;
     update();
     announce();
@@ -541,7 +518,7 @@
         ui.grid.appendChild(input);
       }
     }
-    ui.problem = el("p", { className: "cl-error", id: "cl-edit-problem", "aria-live": "polite" });
+    ui.problem = el("p", { className: "ci-error", id: "cl-edit-problem", "aria-live": "polite" });
     ui.switches = {};
     var fieldsets = ["conv1", "conv2"].map(function (layer) {
       var count = layer === "conv1" ? 8 : 16;
@@ -555,22 +532,22 @@
         set.appendChild(el("label", { className: "cl-switch", "for": box.id }, [
           box,
           el("span", { "aria-hidden": "true", text: String(c + 1) }),
-          el("span", { className: "cl-sr-only", text: t("channelBox", { channel: c + 1 }) }),
+          el("span", { className: "ci-sr-only", text: t("channelBox", { channel: c + 1 }) }),
         ]));
         boxes.push(box);
       }
       ui.switches[layer] = boxes;
       return set;
     });
-    ui.reset = el("button", { type: "button", id: "cl-reset", className: "cl-button", text: t("reset") });
+    ui.reset = el("button", { type: "button", id: "cl-reset", className: "ci-button cl-button", text: t("reset") });
     ui.reset.addEventListener("click", resetNetwork);
     ui.accuracy = el("p", { className: "cl-accuracy", role: "status" });
     ui.wrong = el("div", { className: "cl-gallery cl-wrong" });
     ui.wrongMore = el("p", { className: "cl-help" });
-    return el("section", { className: "cl-panel cl-edit", "aria-labelledby": "cl-edit-heading" }, [
-      el("h3", { className: "cl-heading", id: "cl-edit-heading", text: t("editHeading") }),
+    return el("section", { className: "ci-panel cl-edit", "aria-labelledby": "cl-edit-heading" }, [
+      el("h3", { className: "ci-heading", id: "cl-edit-heading", text: t("editHeading") }),
       el("p", { className: "cl-help", text: t("editHelp", { total: state.digits.count }) }),
-      el("div", { className: "cl-field" }, [
+      el("div", { className: "ci-field" }, [
         el("label", { "for": "cl-filter", id: "cl-filter-label", text: t("filterLabel") }),
         ui.filter,
       ]),
@@ -724,7 +701,7 @@
       paintGray(thumb, state.digits.images[index], 1);
       var button = el("button", {
         type: "button",
-        className: "cl-gallery-button",
+        className: "ci-button cl-gallery-button",
         "aria-label": t("wrongButton", { index: index + 1, label: state.digits.labels[index], read: read }),
         "data-index": index,
       }, [thumb]);
@@ -837,32 +814,8 @@
 
   // --- Start -------------------------------------------------------------------------------
 
-  function fail(error) {
-    root.textContent = "";
-    root.appendChild(el("p", {
-      className: "cl-error",
-      role: "alert",
-      text: t("couldNotStart", { reason: error && error.message ? error.message : error }),
-    }));
-    console.error("conv-lab:", error);
-  }
-
-  function encode(floats) {
-    var bytes = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
-    var chunks = [];
-    for (var i = 0; i < bytes.length; i += 0x8000) {
-      chunks.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000)));
-    }
-    return btoa(chunks.join(""));
-  }
-
-  var ready = new Promise(function (resolve, reject) {
-    if (window.convLabData && core) {
-      resolve(window.convLabData);
-    } else {
-      reject(new Error(t("noData")));
-    }
-  }).then(function (data) {
+  // data.js (written by the build from the convbook package) sets window.convLabData.
+  var ready = page.start(root, core && window.convLabData, t, function (data) {
     state.original = core.networkFromData(data);
     state.network = core.copyNetwork(state.original);
     state.digits = core.digitsFromData(data);
@@ -874,8 +827,7 @@
     update();
     measureAccuracyInSteps();
     announce();
-    root.setAttribute("data-ready", "true");
-  }).catch(fail);
+  });
 
   /** For the tests and the benchmark. */
   window.convLab = {
@@ -886,11 +838,11 @@
     /** The canvas's RGBA bytes, base64. */
     canvasBase64: function () {
       var data = canvasRGBA();
-      return encode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      return page.encode(data);
     },
     /** The network's input now (64 float32 values, base64), or null with nothing drawn. */
     inputBase64: function () {
-      return state.input ? encode(state.input) : null;
+      return state.input ? page.encode(state.input) : null;
     },
     /** The page's logits for every test digit, (count, 10) float32 as base64. */
     testLogitsBase64: function () {
@@ -898,7 +850,7 @@
       for (var n = 0; n < state.digits.count; n++) {
         out.set(core.forward(state.network, state.digits.images[n]).logits, n * 10);
       }
-      return encode(out);
+      return page.encode(out);
     },
     snapshot: function () {
       return {

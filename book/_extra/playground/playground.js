@@ -8,7 +8,10 @@
  * window.convPlaygroundData.
  *
  * The numbers are those of convbook.feature_maps (torch's Conv2d): a valid
- * cross-correlation, stride 1, no padding, on gray values k / 255.
+ * cross-correlation, stride 1, no padding, on gray values k / 255, computed
+ * by the book's one browser core, cnn-core.js (window.ConvbookCnn), which the
+ * lab uses too; what both pages share besides (words, elements, the start-up
+ * error) is in page.js (window.ConvbookPage).
  *
  * Its words are in the page's language, <html lang>: Korean on the Korean
  * edition's pages (/ko/), English otherwise; all of them are in MESSAGES.
@@ -17,9 +20,12 @@
   "use strict";
 
   var root = document.getElementById("conv-playground");
-  if (!root) {
+  var page = window.ConvbookPage;
+  var core = window.ConvbookCnn;
+  if (!root || !page) {
     return;
   }
+  var el = page.el;
 
   /** Photos larger than this (longer side, pixels) are scaled down... */
   var MAX_SIDE = 800;
@@ -252,60 +258,11 @@
     },
   };
 
-  /** The page's language: "ko" where <html lang> is Korean ("ko", "ko-KR"), else "en". */
-  var LANG = /^ko(-|$)/i.test(document.documentElement.getAttribute("lang") || "") ? "ko" : "en";
+  /** The page's language: "ko" on the Korean edition's pages, else "en". */
+  var LANG = page.language;
 
   /** The text of a message in the page's language, with its {placeholders} filled. */
-  function t(key, params) {
-    var table = MESSAGES[LANG];
-    var template = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : MESSAGES.en[key];
-    return format(template, params);
-  }
-
-  /**
-   * Fill {name} with params.name. {name|은} also adds the Korean particle
-   * that fits how the value ends (은 or 는; 이/가, 을/를, 과/와 likewise).
-   */
-  function format(template, params) {
-    return String(template).replace(/\{(\w+)(?:\|([^}]))?\}/g, function (whole, key, particle) {
-      if (!params || !Object.prototype.hasOwnProperty.call(params, key)) {
-        return whole;
-      }
-      var value = String(params[key]);
-      return particle ? value + josa(value, particle) : value;
-    });
-  }
-
-  var PARTICLES = { "은": "은는", "는": "은는", "이": "이가", "가": "이가", "을": "을를", "를": "을를", "과": "과와", "와": "과와" };
-
-  /**
-   * The particle of a pair that follows `word`: the first form after a final
-   * consonant (사진은, 커널은), the second after a vowel (예제는). Digits and
-   * Latin letters are read as a Korean reader says them (1 일, 2 이, ...; the
-   * letters l, m, n and r end in a consonant); where it cannot tell (after a
-   * symbol), both forms: 은(는).
-   */
-  function josa(word, particle) {
-    var pair = PARTICLES[particle];
-    if (!pair) {
-      return particle;
-    }
-    var text = word.replace(/[\s\u201d\u2019"')\]]+$/, "");
-    var last = text.charAt(text.length - 1);
-    var code = last.charCodeAt(0);
-    var final = null;
-    if (code >= 0xac00 && code <= 0xd7a3) {
-      final = (code - 0xac00) % 28 !== 0;
-    } else if (/[0-9]/.test(last)) {
-      final = "013678".indexOf(last) >= 0;
-    } else if (/[a-z]/i.test(last)) {
-      final = /[lmnr]/i.test(last);
-    }
-    if (final === null) {
-      return pair.charAt(0) + "(" + pair.charAt(1) + ")";
-    }
-    return final ? pair.charAt(0) : pair.charAt(1);
-  }
+  var t = page.translator(MESSAGES);
 
   /** A preset's name in the page's language (data.js has every language's). */
   function presetLabel(preset) {
@@ -313,27 +270,6 @@
   }
 
   // --- Small helpers ---------------------------------------------------------
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      var value = attrs[key];
-      if (value === null || value === undefined || value === false) {
-        return;
-      }
-      if (key === "text") {
-        node.textContent = value;
-      } else if (key === "className") {
-        node.className = value;
-      } else {
-        node.setAttribute(key, value === true ? "" : String(value));
-      }
-    });
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
 
   function pack(r, g, b) {
     return littleEndian
@@ -370,18 +306,12 @@
    * does. An already gray image keeps its levels.
    */
   function grayFromRGBA(rgba, width, height) {
-    var weights = state.data.gray;
-    var wr = weights.r;
-    var wg = weights.g;
-    var wb = weights.b;
-    var shift = weights.shift;
-    var half = 1 << (shift - 1);
-    var gray = new Float32Array(width * height);
+    var levels = core.grayFromRGBA(rgba, width, height, state.data.gray);
+    var gray = new Float32Array(levels.length);
     var sum = 0;
-    for (var i = 0, p = 0; i < gray.length; i++, p += 4) {
-      var level = (rgba[p] * wr + rgba[p + 1] * wg + rgba[p + 2] * wb + half) >> shift;
-      sum += level;
-      gray[i] = Math.fround(level / 255);
+    for (var i = 0; i < levels.length; i++) {
+      sum += levels[i];
+      gray[i] = Math.fround(levels[i] / 255);
     }
     return { gray: gray, checksum: sum };
   }
@@ -438,36 +368,10 @@
 
   // --- The layer --------------------------------------------------------------
 
-  /** Valid cross-correlation of a (H, W) image with a (k, k) kernel. */
-  var accBuffer = new Float64Array(0);
-
+  /** Valid cross-correlation of a (H, W) image with a (k, k) kernel: torch's Conv2d, by the core. */
   function correlate(gray, width, height, weights, k) {
-    var outW = width - k + 1;
-    var outH = height - k + 1;
-    var n = outW * outH;
-    if (accBuffer.length < n) {
-      accBuffer = new Float64Array(n);
-    }
-    var acc = accBuffer.subarray(0, n);
-    acc.fill(0);
-    for (var i = 0; i < k; i++) {
-      for (var j = 0; j < k; j++) {
-        var w = weights[i * k + j];
-        if (w === 0) {
-          continue;
-        }
-        for (var y = 0; y < outH; y++) {
-          var src = (y + i) * width + j;
-          var dst = y * outW;
-          for (var x = 0; x < outW; x++) {
-            acc[dst + x] += w * gray[src + x];
-          }
-        }
-      }
-    }
-    var values = state.conv && state.conv.length === n ? state.conv : new Float32Array(n);
-    values.set(acc);
-    return { values: values, width: outW, height: outH };
+    var map = core.conv2d(core.tensor(1, height, width, gray), { shape: [1, 1, k, k], data: weights }, null);
+    return { values: map.data, width: map.width, height: map.height };
   }
 
   function statistics(values) {
@@ -606,7 +510,7 @@
   }
 
   function button(text, attrs) {
-    var node = el("button", Object.assign({ type: "button", className: "cp-button", text: text }, attrs || {}));
+    var node = el("button", Object.assign({ type: "button", className: "ci-button cp-button", text: text }, attrs || {}));
     return node;
   }
 
@@ -646,11 +550,11 @@
       transform(function () { return 0; });
     });
 
-    ui.kernelPanel = el("section", { className: "cp-panel cp-kernel", "aria-labelledby": "cp-kernel-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-kernel-heading", text: t("kernelHeading") }),
-      el("div", { className: "cp-field cp-field-wide" }, [el("label", { for: "cp-preset", text: t("presetLabel") }), ui.preset]),
+    ui.kernelPanel = el("section", { className: "ci-panel cp-kernel", "aria-labelledby": "cp-kernel-heading" }, [
+      el("h3", { className: "ci-heading", id: "cp-kernel-heading", text: t("kernelHeading") }),
+      el("div", { className: "ci-field cp-field-wide" }, [el("label", { for: "cp-preset", text: t("presetLabel") }), ui.preset]),
       ui.presetNote,
-      el("div", { className: "cp-field" }, [el("label", { for: "cp-size", text: t("sizeLabel") }), ui.size]),
+      el("div", { className: "ci-field" }, [el("label", { for: "cp-size", text: t("sizeLabel") }), ui.size]),
       el("p", { className: "cp-grid-label", id: "cp-grid-label", text: t("weightsLabel") }),
       ui.grid,
       ui.gridError,
@@ -678,7 +582,7 @@
     ui.status = el("p", { className: "cp-status", id: "cp-status" });
     ui.timing = el("p", { className: "cp-note cp-timing", id: "cp-timing" });
     ui.mapsPanel = el("section", { className: "cp-maps", "aria-labelledby": "cp-maps-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-maps-heading", text: t("mapsHeading") }),
+      el("h3", { className: "ci-heading", id: "cp-maps-heading", text: t("mapsHeading") }),
       el("div", { className: "cp-views" }, [
         view(ui.convCanvas, ui.convMark, ui.convCaption, [ui.convBar, ui.convScale]),
         view(ui.reluCanvas, ui.reluMark, ui.reluCaption, [ui.reluBar, ui.reluScale]),
@@ -703,14 +607,14 @@
     ui.sum = el("p", { className: "cp-sum", id: "cp-sum" });
     ui.pinNote = el("p", { className: "cp-note", id: "cp-pin-note" });
     // Spoken when the position is typed (pointing would be too chatty).
-    ui.probeLive = el("p", { className: "cp-sr-only", id: "cp-probe-live", "aria-live": "polite" });
-    ui.inspector = el("section", { className: "cp-panel cp-inspector", "aria-labelledby": "cp-inspector-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-inspector-heading", text: t("inspectorHeading") }),
+    ui.probeLive = el("p", { className: "ci-sr-only", id: "cp-probe-live", "aria-live": "polite" });
+    ui.inspector = el("section", { className: "ci-panel cp-inspector", "aria-labelledby": "cp-inspector-heading" }, [
+      el("h3", { className: "ci-heading", id: "cp-inspector-heading", text: t("inspectorHeading") }),
       ui.sum,
       ui.pinNote,
       el("div", { className: "cp-probe-fields" }, [
-        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-row", text: t("outputRow") }), ui.probeRow]),
-        el("div", { className: "cp-field" }, [el("label", { for: "cp-probe-col", text: t("outputColumn") }), ui.probeCol]),
+        el("div", { className: "ci-field" }, [el("label", { for: "cp-probe-row", text: t("outputRow") }), ui.probeRow]),
+        el("div", { className: "ci-field" }, [el("label", { for: "cp-probe-col", text: t("outputColumn") }), ui.probeCol]),
       ]),
       ui.probeError,
       el("div", { className: "cp-matrices" }, [
@@ -730,10 +634,10 @@
     ui.inputCanvas = el("canvas", { id: "cp-input", role: "img", "aria-label": t("inputLabel") });
     ui.inputBox = el("div", { className: "cp-marker cp-marker-patch", "aria-hidden": "true", hidden: true });
     ui.inputCaption = el("figcaption", { text: t("inputCaptionShort") });
-    ui.photoPanel = el("section", { className: "cp-panel cp-photo", "aria-labelledby": "cp-photo-heading" }, [
-      el("h3", { className: "cp-heading", id: "cp-photo-heading", text: t("photoHeading") }),
+    ui.photoPanel = el("section", { className: "ci-panel cp-photo", "aria-labelledby": "cp-photo-heading" }, [
+      el("h3", { className: "ci-heading", id: "cp-photo-heading", text: t("photoHeading") }),
       view(ui.inputCanvas, ui.inputBox, ui.inputCaption),
-      el("div", { className: "cp-field cp-field-file" }, [
+      el("div", { className: "ci-field cp-field-file" }, [
         el("label", { for: "cp-file", text: t("ownPhotoLabel") }),
         ui.file,
       ]),
@@ -747,14 +651,14 @@
     ]);
 
     // What a screen reader hears: a short while after the last change.
-    ui.announcer = el("p", { className: "cp-sr-only", id: "cp-announce", "aria-live": "polite" });
+    ui.announcer = el("p", { className: "ci-sr-only", id: "cp-announce", "aria-live": "polite" });
 
     // Reading order = the phone's visual order for everything that takes focus:
     // kernel, worked-out value, photo. On a wide page the maps and the photo
     // form the right-hand column (playground.css).
-    root.appendChild(el("div", { className: "cp-layout" }, [
-      el("div", { className: "cp-column cp-column-edit" }, [ui.kernelPanel, ui.inspector]),
-      el("div", { className: "cp-column cp-column-see" }, [ui.mapsPanel, ui.photoPanel]),
+    root.appendChild(el("div", { className: "ci-layout" }, [
+      el("div", { className: "ci-column cp-column-edit" }, [ui.kernelPanel, ui.inspector]),
+      el("div", { className: "ci-column cp-column-see" }, [ui.mapsPanel, ui.photoPanel]),
     ]));
     root.appendChild(ui.announcer);
 
@@ -1128,11 +1032,7 @@
 
   function loadSamplePhoto() {
     var photo = state.data.photo;
-    var binary = atob(photo.png);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) {
-      bytes[i] = binary.charCodeAt(i);
-    }
+    var bytes = core.decodeBase64(photo.png);
     return decode(new Blob([bytes], { type: "image/png" }), Infinity).then(function (decoded) {
       var result = grayFromRGBA(decoded.rgba, decoded.width, decoded.height);
       if (decoded.width !== photo.width || decoded.height !== photo.height || result.checksum !== photo.checksum) {
@@ -1471,38 +1371,11 @@
     });
   }
 
-  function fail(error) {
-    root.textContent = "";
-    root.appendChild(el("p", {
-      className: "cp-error",
-      role: "alert",
-      text: t("couldNotStart", { reason: error && error.message ? error.message : error }),
-    }));
-    console.error("conv-playground:", error);
-  }
-
-  function encode(floats) {
-    var bytes = new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
-    var chunks = [];
-    for (var i = 0; i < bytes.length; i += 0x8000) {
-      chunks.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000)));
-    }
-    return btoa(chunks.join(""));
-  }
-
-  // data.js (written by the build from the convbook package) sets this.
-  var ready = new Promise(function (resolve, reject) {
-    if (window.convPlaygroundData) {
-      resolve(window.convPlaygroundData);
-    } else {
-      reject(new Error(t("noData")));
-    }
-  }).then(function (data) {
+  // data.js (written by the build from the convbook package) sets window.convPlaygroundData.
+  var ready = page.start(root, core && window.convPlaygroundData, t, function (data) {
     state.data = data;
     return start();
-  }).then(function () {
-    root.setAttribute("data-ready", "true");
-  }, fail);
+  });
 
   /** For the tests and the benchmark (read-only views of the state). */
   window.convPlayground = {
@@ -1531,11 +1404,11 @@
     },
     /** The input's gray values as base64 of little-endian float32. */
     inputBase64: function () {
-      return encode(state.input.gray);
+      return page.encode(state.input.gray);
     },
     /** The feature map before ReLU as base64 of little-endian float32. */
     featureMapBase64: function () {
-      return encode(state.conv);
+      return page.encode(state.conv);
     },
   };
 })();

@@ -122,35 +122,82 @@
         colOf[c * kw + j] = sourceIndex(c * stride[1] - padding[1] + j * dilation[1], W, mode);
       }
     }
+    // For each kernel column j, the output columns [lo, hi) whose tap j falls
+    // inside the input (no padding involved).
+    var inside = new Int32Array(2 * kw);
+    var col;
+    for (j = 0; j < kw; j++) {
+      var first = 0;
+      while (first < outW && first * stride[1] - padding[1] + j * dilation[1] < 0) {
+        first++;
+      }
+      var last = first;
+      while (last < outW && last * stride[1] - padding[1] + j * dilation[1] < W) {
+        last++;
+      }
+      inside[2 * j] = first;
+      inside[2 * j + 1] = last;
+    }
     var off = options.off || null;
     var x = input.data;
     var w = weight.data;
+    var plane = outH * outW;
+    // One tap at a time over every output position (rows of the input read in
+    // order: fast on a photo), summed in float64 in the order (channel, row,
+    // column of the kernel), the same order for every output.
+    var acc = new Float64Array(plane);
     for (var o = 0; o < outC; o++) {
       if (off && off[o]) {
         continue; // a switched-off channel: its map stays zero
       }
-      var b = bias ? bias[o] : 0;
-      for (r = 0; r < outH; r++) {
-        for (c = 0; c < outW; c++) {
-          var sum = 0;
-          for (var ch = 0; ch < inC; ch++) {
-            var plane = ch * H * W;
-            var kernel = (o * inC + ch) * kh * kw;
-            for (i = 0; i < kh; i++) {
+      acc.fill(0);
+      for (var ch = 0; ch < inC; ch++) {
+        var source = ch * H * W;
+        var kernel = (o * inC + ch) * kh * kw;
+        for (i = 0; i < kh; i++) {
+          for (j = 0; j < kw; j++) {
+            var tap = w[kernel + i * kw + j];
+            for (r = 0; r < outH; r++) {
               var row = rowOf[r * kh + i];
               if (row < 0) {
                 continue;
               }
-              for (j = 0; j < kw; j++) {
-                var col = colOf[c * kw + j];
+              var from = source + row * W;
+              var to = r * outW;
+              // Inside the input, column c reads c * stride + shift; only the
+              // padded edges need the look-up table.
+              var lo = inside[2 * j];
+              var hi = inside[2 * j + 1];
+              var shift = from + j * dilation[1] - padding[1];
+              for (c = 0; c < lo; c++) {
+                col = colOf[c * kw + j];
                 if (col >= 0) {
-                  sum += x[plane + row * W + col] * w[kernel + i * kw + j];
+                  acc[to + c] += x[from + col] * tap;
+                }
+              }
+              if (stride[1] === 1) {
+                for (c = lo; c < hi; c++) {
+                  acc[to + c] += x[shift + c] * tap;
+                }
+              } else {
+                for (c = lo; c < hi; c++) {
+                  acc[to + c] += x[shift + c * stride[1]] * tap;
+                }
+              }
+              for (c = hi; c < outW; c++) {
+                col = colOf[c * kw + j];
+                if (col >= 0) {
+                  acc[to + c] += x[from + col] * tap;
                 }
               }
             }
           }
-          out.data[(o * outH + r) * outW + c] = sum + b;
         }
+      }
+      var b = bias ? bias[o] : 0;
+      var start = o * plane;
+      for (var n = 0; n < plane; n++) {
+        out.data[start + n] = acc[n] + b;
       }
     }
     return out;
@@ -241,6 +288,7 @@
 
   // --- The deeper chapter's network ------------------------------------------------------
 
+  /** The bytes (Uint8Array) of base64 text, in a page (atob) or under Node (Buffer). */
   function decodeBase64(text) {
     var bytes;
     if (typeof atob === "function") {
@@ -508,6 +556,7 @@
     linear: linear,
     softmax: softmax,
     argmax: argmax,
+    decodeBase64: decodeBase64,
     decodeFloat32: decodeFloat32,
     networkFromData: networkFromData,
     copyNetwork: copyNetwork,
