@@ -25,11 +25,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from convbook_listings import teaching_source  # noqa: E402
+from convbook_listings import part_of, teaching_source  # noqa: E402
 
 import convbook._validation as validation  # noqa: E402
 
-_INCLUDE = re.compile(r"```\{literalinclude\} \.\./code/convbook/(\w+)\.py\n((?::\w+:.*\n)*)```")
+_INCLUDE = re.compile(r"```\{literalinclude\} \.\./code/convbook/(\w+)\.py\n((?::[\w-]+:.*\n)*)```")
 #: The functions of convbook/_validation.py: a listing that teaches calls none of them.
 CHECKERS = sorted(name for name, f in vars(validation).items()
                   if inspect.isfunction(f) and f.__module__ == validation.__name__)
@@ -40,12 +40,16 @@ def package_listings() -> list[tuple[str, str, str]]:
     found = []
     for md in sorted((ROOT / "book").glob("*.md")):
         for match in _INCLUDE.finditer(md.read_text(encoding="utf-8")):
-            options = dict(re.findall(r":(\w+): *(.*)", match.group(2)))
+            options = dict(re.findall(r":([\w-]+): *(.*)", match.group(2)))
             if "pyobject" in options:
                 found.append((md.stem, match.group(1), options["pyobject"]))
+                PARTS[md.stem, match.group(1), options["pyobject"]] = {
+                    key: value for key, value in options.items() if key in ("start-at", "end-at", "dedent")}
     return found
 
 
+#: (page, module, object) -> the :start-at:, :end-at: and :dedent: that narrow a listing.
+PARTS: dict[tuple[str, str, str], dict[str, str]] = {}
 LISTINGS = package_listings()
 
 
@@ -99,15 +103,24 @@ def shown_and_folded(html: str) -> list[tuple[str, str]]:
     return [(blocks[i - 1][0], block[0]) for i, block in enumerate(blocks) if block[1] and i and not blocks[i - 1][1]]
 
 
-def check_listing(shown: str, full: str, obj) -> None:
+def check_listing(shown: str, full: str, obj, part: dict | None = None) -> None:
+    part = part or {}
     source = inspect.getsource(obj)
     assert full.rstrip("\n") == source.rstrip("\n"), "the folded source is not the package's"
-    shown_lines, full_lines = shown.rstrip("\n").splitlines(), full.rstrip("\n").splitlines()
+    indent = " " * int(part.get("dedent", 0))
+    shown_lines = [indent + line if line else line for line in shown.rstrip("\n").splitlines()]
+    full_lines = full.rstrip("\n").splitlines()
     # The same code in the same order, less lines: a subsequence of the source.
     remaining = iter(full_lines)
     assert all(any(line == candidate for candidate in remaining) for line in shown_lines), \
         f"the shown listing is not the package's code less some lines:\n{shown}"
-    assert shown_lines[0] == full_lines[0] and shown_lines[-1] == full_lines[-1]
+    # It runs from the object's first line to its last, or from the line of
+    # :start-at: to the line of :end-at: (the first ones that hold them).
+    first = next(line for line in full_lines if part["start-at"] in line) if "start-at" in part else full_lines[0]
+    last = full_lines[-1]
+    if "end-at" in part:
+        last = next(line for line in full_lines[full_lines.index(first):] if part["end-at"] in line)
+    assert shown_lines[0] == first and shown_lines[-1] == last
     assert len(shown_lines) < len(full_lines)
     # Nothing of a docstring ...
     docs = [inspect.getdoc(obj) or ""] + [inspect.getdoc(m) or "" for m in vars(obj).values()
@@ -168,6 +181,16 @@ def scaled(image, kernel, rate=1.0, momentum=0.0):
     )
 
 
+def test_part_of_narrows_to_the_marked_lines():
+    shown = "def f(x):\n    y = x\n    for i in range(3):\n        y = y + i\n    return y\n"
+    assert part_of(shown, {}) == shown
+    assert part_of(shown, {"start-at": "for i", "end-at": "y + i", "dedent": "4"}) == (
+        "for i in range(3):\n    y = y + i\n")
+    for bad in ({"start-at": "while"}, {"end-at": "while"}, {"dedent": "8"}):
+        with pytest.raises(ValueError):
+            part_of(shown, bad)
+
+
 def test_every_package_listing_is_found():
     # The chapters show the package's code in many places; a changed
     # literalinclude syntax would otherwise leave this file testing nothing.
@@ -188,7 +211,7 @@ def test_listings_show_the_teaching_lines_and_fold_the_full_source(site, languag
         assert len(pairs) == len(objects), f"{language}/{page}: {len(pairs)} folded listings for {objects}"
         for (shown, full), (module, name) in zip(pairs, objects):
             try:
-                check_listing(shown, full, package_object(module, name))
+                check_listing(shown, full, package_object(module, name), PARTS[page, module, name])
             except AssertionError as error:
                 raise AssertionError(f"{language}/{page}: {module}.{name}: {error}") from None
         # The fold says what it holds, in the page's language.
@@ -205,6 +228,7 @@ def test_notebooks_show_the_same_listings(site):
             obj = package_object(module, name)
             full = inspect.getsource(obj).rstrip("\n")
             shown, _ = teaching_source(inspect.getsource(inspect.getmodule(obj)), name)
+            shown = part_of(shown, PARTS[page, module, name])
             assert f"```python\n{shown.rstrip()}\n```" in markdown, f"{page}: {name}'s teaching lines"
             assert f"</summary>\n\n```python\n{full}\n```\n\n</details>" in markdown, f"{page}: {name}'s full source"
-            check_listing(shown, full + "\n", obj)
+            check_listing(shown, full + "\n", obj, PARTS[page, module, name])

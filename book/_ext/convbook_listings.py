@@ -11,6 +11,10 @@ the package (issue 21):
 * offers the full source right below it, folded (an HTML ``<details>``: no
   script needed, and Chromium's find-in-page opens it).
 
+``:start-at:``, ``:end-at:`` and ``:dedent:`` narrow the shown lines further
+to the part of the object that the text explains (:func:`part_of`, say a
+function's loop); the folded full source stays whole.
+
 Every ``literalinclude`` of a file under ``code/convbook/`` with
 ``:pyobject:`` gets this; other listings are left alone. The notebooks
 (``convbook_notebooks.py``) show the same two parts.
@@ -162,6 +166,29 @@ def teaching_source(source: str, pyobject: str) -> tuple[str, str]:
     return "\n".join(kept) + "\n", "\n".join(full) + "\n"
 
 
+def part_of(shown: str, options: dict) -> str:
+    """The lines of ``shown`` from ``:start-at:`` to ``:end-at:``, less ``:dedent:`` spaces.
+
+    Each marker is the first line that contains it (the end at or after the
+    start); a missing marker is an error, as in Sphinx's ``literalinclude``.
+    """
+    lines = shown.rstrip("\n").splitlines()
+    first, last = 0, len(lines) - 1
+    if options.get("start-at"):
+        first = next((i for i, line in enumerate(lines) if options["start-at"] in line), None)
+        if first is None:
+            raise ValueError(f"start-at {options['start-at']!r} not in the shown lines")
+    if options.get("end-at"):
+        last = next((i for i in range(first, len(lines)) if options["end-at"] in lines[i]), None)
+        if last is None:
+            raise ValueError(f"end-at {options['end-at']!r} not in the shown lines")
+    dedent = int(options.get("dedent") or 0)
+    part = lines[first : last + 1]
+    if any(line[:dedent].strip() for line in part):
+        raise ValueError(f"dedent {dedent} would cut into the code")
+    return "\n".join(line[dedent:] for line in part) + "\n"
+
+
 def is_package_listing(path: str, options: dict) -> bool:
     """Whether a ``literalinclude`` of ``path`` shows an object of the package."""
     parts = Path(path).resolve().parts
@@ -184,6 +211,7 @@ class PackageLiteralInclude(LiteralInclude):
         if not isinstance(block, nodes.literal_block):
             return result
         shown, full = teaching_source(Path(filename).read_text(encoding="utf-8"), self.options["pyobject"])
+        shown = part_of(shown, self.options)
         if shown == full:
             return result
         teaching = block.deepcopy()

@@ -50,7 +50,7 @@ from pathlib import Path, PurePosixPath
 import nbformat
 from convbook_deeper import PREFIX as DEEPER_PREFIX
 from convbook_figure_languages import localize_outputs
-from convbook_listings import find_object, is_package_listing, teaching_source
+from convbook_listings import find_object, is_package_listing, part_of, teaching_source
 from convbook_listings import summary as listing_summary
 from convbook_translation import SOURCE_LANGUAGE
 from sphinx.util import logging
@@ -487,6 +487,7 @@ def _literal_include(arg: str, options: dict, ctx: NotebookContext) -> str:
         # The package's code: the lines that teach, then the full source folded,
         # as on the page (convbook_listings.py).
         shown, full = teaching_source(text, pyobject)
+        shown = part_of(shown, options)
         if shown != full:
             return (f"```{language}\n{shown.rstrip()}\n```\n\n<details><summary>{listing_summary(ctx.language)}"
                     f"</summary>\n\n```{language}\n{full.rstrip()}\n```\n\n</details>")
