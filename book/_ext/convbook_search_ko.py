@@ -231,7 +231,12 @@ def update_vocabulary(app, env):
     if not _is_korean(app):
         return None
     words = getattr(env, "convbook_korean_words", {})
-    vocabulary = frozenset(word for page in words.values() for word in page)
+    # A {ref} without its own text is written as the section's title, one
+    # run of text ("torch.autograd가 계산하는 것", where the title itself has
+    # code and words apart): its words are known only once every page is read.
+    titles = (title for _, _, title in env.domaindata.get("std", {}).get("labels", {}).values())
+    vocabulary = frozenset(word for page in words.values() for word in page) | frozenset(
+        word for title in titles for word in words_of(title))
     SearchKorean.vocabulary = vocabulary
     previous = getattr(env, "convbook_korean_vocabulary", None)
     env.convbook_korean_vocabulary = vocabulary
