@@ -27,8 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 720.0
-#: pytest's summary line: "2747 passed in 600.23s (0:10:00)".
-SUMMARY = re.compile(r"=+ (.*) in ([\d.]+)s")
+#: pytest's summary line: "2747 passed in 600.23s (0:10:00)", between "=" rules
+#: or (with -q, as here) without them.
+SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error).*?) in ([\d.]+)s")
 #: One line of pytest's --durations table: "234.56s setup    tests/...".
 DURATION = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+)")
 
