@@ -286,22 +286,22 @@ def asserted_values(page: str) -> set[float]:
     return values
 
 
-def unchecked_numbers(page: str) -> list[tuple[str, float, str]]:
+def _unchecked(page: str, read, allowed) -> list[tuple[str, float, str]]:
+    """What ``read`` finds in the page's prose that no cell asserts and no ``allowed`` table lists."""
     asserted = asserted_values(page)
     name = Path(page).name
     return [(written, value, context)
-            for piece in chapter_prose(page) for written, value, context in prose_numbers(piece)
+            for piece in chapter_prose(page) for written, value, context in read(piece)
             if not any(math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-12) for other in asserted)
-            and (name, written) not in DEFINITIONS and (name, written) not in CHECKED_BY_TESTS]
+            and not any((name, written) in table for table in allowed)]
+
+
+def unchecked_numbers(page: str) -> list[tuple[str, float, str]]:
+    return _unchecked(page, prose_numbers, (DEFINITIONS, CHECKED_BY_TESTS))
 
 
 def unchecked_number_words(page: str) -> list[tuple[str, float, str]]:
-    asserted = asserted_values(page)
-    name = Path(page).name
-    return [(written, value, context)
-            for piece in chapter_prose(page) for written, value, context in prose_number_words(piece)
-            if not any(math.isclose(value, other, rel_tol=1e-9, abs_tol=1e-12) for other in asserted)
-            and (name, written) not in WORD_DEFINITIONS]
+    return _unchecked(page, prose_number_words, (WORD_DEFINITIONS,))
 
 
 PAGES = [page for page in toc_pages() if (ROOT / f"{page}.md").exists()]
